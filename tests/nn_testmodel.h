@@ -23,7 +23,7 @@ typedef struct tm_buf {
     size_t n, cap;
 } tm_buf;
 
-static void tm_put(tm_buf *b, const void *data, size_t n)
+static inline void tm_put(tm_buf *b, const void *data, size_t n)
 {
     if (b->n + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 1024;
@@ -40,7 +40,7 @@ static void tm_put(tm_buf *b, const void *data, size_t n)
     b->p[b->n] = 0;
 }
 
-static void tm_printf(tm_buf *b, const char *fmt, ...)
+static inline void tm_printf(tm_buf *b, const char *fmt, ...)
 {
     char tmp[8192];
     va_list ap;
@@ -59,12 +59,12 @@ typedef struct tmodel {
     char binpath[128];
 } tmodel;
 
-static void tm_init(tmodel *m)
+static inline void tm_init(tmodel *m)
 {
     memset(m, 0, sizeof *m);
 }
 
-static void tm_free(tmodel *m)
+static inline void tm_free(tmodel *m)
 {
     if (m->json[0])
         unlink(m->json);
@@ -80,7 +80,7 @@ static void tm_free(tmodel *m)
 }
 
 /* Base64 of a short string (static buffer, one use per expression). */
-static const char *tm_b64(const char *s, char *out)
+static inline const char *tm_b64(const char *s, char *out)
 {
     static const char tab[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -100,13 +100,13 @@ static const char *tm_b64(const char *s, char *out)
     return out;
 }
 
-static void tm_sep(tm_buf *b)
+static inline void tm_sep(tm_buf *b)
 {
     if (b->n)
         tm_put(b, ",", 1);
 }
 
-static void tm_shape_json(tm_buf *b, int rank, const int *dims)
+static inline void tm_shape_json(tm_buf *b, int rank, const int *dims)
 {
     tm_put(b, "[", 1);
     for (int i = 0; i < rank; i++)
@@ -115,7 +115,8 @@ static void tm_shape_json(tm_buf *b, int rank, const int *dims)
 }
 
 /* Input placeholder of the given float32 shape. */
-static void tm_input(tmodel *m, const char *name, int rank, const int *dims)
+static inline void tm_input(tmodel *m, const char *name, int rank,
+                            const int *dims)
 {
     tm_sep(&m->nodes);
     tm_printf(&m->nodes,
@@ -128,8 +129,8 @@ static void tm_input(tmodel *m, const char *name, int rank, const int *dims)
 }
 
 /* A constant: float32 (is_int 0) or int32 (is_int 1) values. */
-static void tm_const(tmodel *m, const char *name, int is_int, int rank,
-                     const int *dims, const void *data)
+static inline void tm_const(tmodel *m, const char *name, int is_int, int rank,
+                            const int *dims, const void *data)
 {
     size_t n = 1;
     for (int i = 0; i < rank; i++)
@@ -146,37 +147,38 @@ static void tm_const(tmodel *m, const char *name, int is_int, int rank,
     tm_put(&m->bin, data, n * 4);
 }
 
-static void tm_const_f(tmodel *m, const char *name, int rank, const int *dims,
-                       const float *data)
+static inline void tm_const_f(tmodel *m, const char *name, int rank,
+                              const int *dims, const float *data)
 {
     tm_const(m, name, 0, rank, dims, data);
 }
 
-static void tm_const_i(tmodel *m, const char *name, int rank, const int *dims,
-                       const int32_t *data)
+static inline void tm_const_i(tmodel *m, const char *name, int rank,
+                              const int *dims, const int32_t *data)
 {
     tm_const(m, name, 1, rank, dims, data);
 }
 
-static void tm_scalar_f(tmodel *m, const char *name, float v)
+static inline void tm_scalar_f(tmodel *m, const char *name, float v)
 {
     tm_const(m, name, 0, 0, NULL, &v);
 }
 
-static void tm_scalar_i(tmodel *m, const char *name, int32_t v)
+static inline void tm_scalar_i(tmodel *m, const char *name, int32_t v)
 {
     tm_const(m, name, 1, 0, NULL, &v);
 }
 
-static void tm_vec_i(tmodel *m, const char *name, int n, const int32_t *v)
+static inline void tm_vec_i(tmodel *m, const char *name, int n,
+                            const int32_t *v)
 {
     tm_const(m, name, 1, 1, &n, v);
 }
 
 /* An op node. `inputs` is a comma-separated list of names; `attrs` the JSON
  * members of "attr" (may be ""). */
-static void tm_node(tmodel *m, const char *name, const char *op,
-                    const char *inputs, const char *attrs)
+static inline void tm_node(tmodel *m, const char *name, const char *op,
+                           const char *inputs, const char *attrs)
 {
     tm_sep(&m->nodes);
     tm_printf(&m->nodes, "{\"name\":\"%s\",\"op\":\"%s\",\"input\":[", name,
@@ -193,14 +195,14 @@ static void tm_node(tmodel *m, const char *name, const char *op,
     tm_printf(&m->nodes, "],\"attr\":{%s}}", attrs ? attrs : "");
 }
 
-static void tm_output(tmodel *m, const char *name)
+static inline void tm_output(tmodel *m, const char *name)
 {
     tm_sep(&m->outputs);
     tm_printf(&m->outputs, "\"%s\":{\"name\":\"%s\"}", name, name);
 }
 
 /* Writes the folder; returns the model.json path (NULL on failure). */
-static const char *tm_write(tmodel *m)
+static inline const char *tm_write(tmodel *m)
 {
     snprintf(m->dir, sizeof m->dir, "/tmp/spatia_nn_XXXXXX");
     if (!mkdtemp(m->dir))
@@ -228,13 +230,14 @@ static const char *tm_write(tmodel *m)
 }
 
 /* Deterministic uniform floats in [lo, hi). */
-static float tm_rand(uint32_t *s, float lo, float hi)
+static inline float tm_rand(uint32_t *s, float lo, float hi)
 {
     *s = *s * 1664525u + 1013904223u;
     return lo + (hi - lo) * (float)((*s >> 8) * (1.0 / 16777216.0));
 }
 
-static void tm_fill(float *x, size_t n, uint32_t seed, float lo, float hi)
+static inline void tm_fill(float *x, size_t n, uint32_t seed, float lo,
+                           float hi)
 {
     for (size_t i = 0; i < n; i++)
         x[i] = tm_rand(&seed, lo, hi);
