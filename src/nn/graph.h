@@ -212,16 +212,21 @@ double nn_graph_flops(const nn_graph *g);
 
 /* --- portable kernels (kernels.c) --------------------------------------- */
 
-/* Bytes of scratch memory the portable kernel of `node` needs. */
-size_t nn_kernel_scratch(const nn_graph *g, const nn_node *node);
+/* Bytes of scratch memory the portable kernel of `node` needs when run
+ * with `threads` threads. */
+size_t nn_kernel_scratch(const nn_graph *g, const nn_node *node, int threads);
 
 /*
  * Runs the portable kernel of `node` on contiguous buffers: in[i] for input
  * slot i, out[j] for output j. Shapes and attributes come from the graph.
- * Never allocates. Returns SPATIA_OK, SPATIA_RANGE (an index read from data,
- * e.g. Gather, is out of range) or SPATIA_UNSUPPORTED.
+ * Elementwise kernels allow out[0] == in[j] when the shapes match. Large
+ * kernels split their work over `pool` (NULL: the calling thread only; the
+ * scratch must then be sized for `threads` = 1). Never allocates. Returns
+ * SPATIA_OK, SPATIA_RANGE (an index read from data, e.g. Gather, is out of
+ * range) or SPATIA_UNSUPPORTED.
  */
+struct pthreadpool;
 int nn_kernel_run(const nn_graph *g, const nn_node *node, const void *const *in,
-                  void *const *out, void *scratch);
+                  void *const *out, void *scratch, struct pthreadpool *pool);
 
 #endif

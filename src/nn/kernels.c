@@ -13,6 +13,7 @@
  * treat every index that comes from tensor data (Gather) as untrusted.
  */
 #include <math.h>
+#include <pthreadpool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -305,38 +306,84 @@ static void binary(const nn_graph *g, const nn_node *n, const void *a,
     }
 }
 
-static void unary(const nn_node *n, const float *x, float *y, size_t cnt)
+/* Elementwise float kernels: one tight loop per op so that the compiler
+ * vectorizes them; y may equal x. Split into tiles over the thread pool. */
+#define EW_TILE 16384
+
+typedef struct ew_ctx {
+    const nn_node *n;
+    const float *x, *x2;
+    float *y;
+} ew_ctx;
+
+/* -O2 only vectorizes loops whose trip count is known; these loops are the
+ * bulk of the portable work, so they get the full vectorizer. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("O3")))
+#endif
+static void
+ew_tile(void *ctx, size_t start, size_t len)
 {
-    for (size_t i = 0; i < cnt; i++) {
-        float v = x[i], r;
-        switch (n->op) {
-        case NN_OP_RELU:
-            r = v < 0.0f ? 0.0f : v;
-            break;
-        case NN_OP_RELU6:
-            r = v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v);
-            break;
-        case NN_OP_CLAMP:
-            r = v < n->a.act_min ? n->a.act_min
-                                 : (v > n->a.act_max ? n->a.act_max : v);
-            break;
-        case NN_OP_SIGMOID:
-            r = (float)(1.0 / (1.0 + exp(-(double)v)));
-            break;
-        case NN_OP_TANH:
-            r = (float)tanh((double)v);
-            break;
-        case NN_OP_HARDSWISH: {
-            float t = v + 3.0f;
-            t = t < 0.0f ? 0.0f : (t > 6.0f ? 6.0f : t);
-            r = (v * n->a.hs_scale) * t;
-            break;
+    const ew_ctx *c = ctx;
+    const float *x = c->x + start, *x2 = c->x2 ? c->x2 + start : NULL;
+    float *y = c->y + start;
+    const nn_node *n = c->n;
+
+    switch (n->op) {
+    case NN_OP_RELU:
+        for (size_t i = 0; i < len; i++)
+            y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case NN_OP_RELU6:
+        for (size_t i = 0; i < len; i++) {
+            float v = x[i] > 0.0f ? x[i] : 0.0f;
+            y[i] = v < 6.0f ? v : 6.0f;
         }
-        default:
-            r = v;
+        break;
+    case NN_OP_CLAMP: {
+        const float lo = n->a.act_min, hi = n->a.act_max;
+        for (size_t i = 0; i < len; i++) {
+            float v = x[i] > lo ? x[i] : lo;
+            y[i] = v < hi ? v : hi;
         }
-        y[i] = r;
+        break;
     }
+    case NN_OP_SIGMOID:
+        for (size_t i = 0; i < len; i++)
+            y[i] = (float)(1.0 / (1.0 + exp(-(double)x[i])));
+        break;
+    case NN_OP_TANH:
+        for (size_t i = 0; i < len; i++)
+            y[i] = (float)tanh((double)x[i]);
+        break;
+    case NN_OP_HARDSWISH: {
+        /* as TF writes it: (x * k) * relu6(x + 3) */
+        const float k = n->a.hs_scale;
+        for (size_t i = 0; i < len; i++) {
+            float v = x[i], t = v + 3.0f;
+            t = t > 0.0f ? t : 0.0f;
+            t = t < 6.0f ? t : 6.0f;
+            y[i] = (v * k) * t;
+        }
+        break;
+    }
+    case NN_OP_SELECT_EQ:
+        for (size_t i = 0; i < len; i++)
+            y[i] = x[i] == x2[i] ? x[i] : x[i] * 0.0f;
+        break;
+    default:
+        break;
+    }
+}
+
+static void elementwise(const nn_node *n, const float *x, const float *x2,
+                        float *y, size_t cnt, pthreadpool_t pool)
+{
+    ew_ctx c = {n, x, x2, y};
+    if (!pool || cnt <= EW_TILE)
+        ew_tile(&c, 0, cnt);
+    else
+        pthreadpool_parallelize_1d_tile_1d(pool, ew_tile, &c, cnt, EW_TILE, 0);
 }
 
 /* --- reductions and shape ops -------------------------------------------- */
@@ -378,26 +425,44 @@ static void mean(const nn_graph *g, const nn_node *n, const float *x, float *y,
         y[i] = act(n, cnt ? (float)(acc[i] / (double)cnt) : NAN);
 }
 
+typedef struct cat_ctx {
+    const nn_graph *g;
+    const nn_node *n;
+    const void *const *in;
+    void *y;
+    size_t inner, orow, es;
+} cat_ctx;
+
+static void cat_row(void *ctx, size_t o)
+{
+    const cat_ctx *c = ctx;
+    size_t off = 0;
+    for (int i = 0; i < c->n->nin - 1; i++) {
+        size_t row = (size_t)SHAPE(c->g, c->n->in[i])->d[c->n->a.axis] *
+                     c->inner * c->es;
+        memcpy((char *)c->y + o * c->orow + off,
+               (const char *)c->in[i] + o * row, row);
+        off += row;
+    }
+}
+
 static void concat(const nn_graph *g, const nn_node *n, const void *const *in,
-                   void *y)
+                   void *y, pthreadpool_t pool)
 {
     const nn_shape *os = SHAPE(g, n->out[0]);
     const int ax = n->a.axis;
-    const size_t es = nn_dtype_size(g->t[n->out[0]].dtype);
-    size_t outer = 1, inner = 1;
+    cat_ctx c = {g, n, in, y, 1, 0, nn_dtype_size(g->t[n->out[0]].dtype)};
+    size_t outer = 1;
     for (int d = 0; d < ax; d++)
         outer *= (size_t)os->d[d];
     for (int d = ax + 1; d < os->rank; d++)
-        inner *= (size_t)os->d[d];
-    size_t orow = (size_t)os->d[ax] * inner * es;
-    size_t off = 0;
-    for (int i = 0; i < n->nin - 1; i++) {
-        size_t row = (size_t)SHAPE(g, n->in[i])->d[ax] * inner * es;
+        c.inner *= (size_t)os->d[d];
+    c.orow = (size_t)os->d[ax] * c.inner * c.es;
+    if (pool && outer >= 64)
+        pthreadpool_parallelize_1d(pool, cat_row, &c, outer, 0);
+    else
         for (size_t o = 0; o < outer; o++)
-            memcpy((char *)y + o * orow + off, (const char *)in[i] + o * row,
-                   row);
-        off += row;
-    }
+            cat_row(&c, o);
 }
 
 static void cast(const nn_graph *g, const nn_node *n, const void *x, void *y)
@@ -582,41 +647,98 @@ static void heap_up(topk_ent *h, int i)
     }
 }
 
+/* Keeps the k best of x[lo, hi) of one row in heap h (worst on top);
+ * returns how many it holds. */
+static int topk_scan(nn_dtype dt, const void *x, size_t row_off, int lo, int hi,
+                     int k, topk_ent *h)
+{
+    int cnt = 0;
+    for (int i = lo; i < hi; i++) {
+        double v = load_d(dt, x, row_off + (size_t)i);
+        if (cnt == k && !(v > h[0].v || (v == h[0].v && i < h[0].i)))
+            continue; /* the common case: not among the best */
+        topk_ent e = {v, i};
+        if (cnt < k) {
+            h[cnt] = e;
+            heap_up(h, cnt++);
+        } else {
+            h[0] = e;
+            heap_down(h, k, 0);
+        }
+    }
+    return cnt;
+}
+
+typedef struct topk_ctx {
+    nn_dtype dt;
+    const void *x;
+    size_t row_off;
+    int last, k, chunks;
+    topk_ent *h; /* chunks * k entries */
+    int *cnt;    /* per chunk */
+} topk_ctx;
+
+static void topk_chunk(void *ctx, size_t c)
+{
+    topk_ctx *t = ctx;
+    int lo = (int)((long)t->last * (long)c / t->chunks);
+    int hi = (int)((long)t->last * (long)(c + 1) / t->chunks);
+    t->cnt[c] =
+        topk_scan(t->dt, t->x, t->row_off, lo, hi, t->k, t->h + c * t->k);
+}
+
+/* scratch: (chunks + 1) * k entries + chunks ints; chunks = threads */
 static void topk(const nn_graph *g, const nn_node *n, const void *x, void *vals,
-                 int32_t *inds, topk_ent *h)
+                 int32_t *inds, void *scratch, pthreadpool_t pool)
 {
     const nn_shape *xs = SHAPE(g, n->in[0]);
     const nn_dtype dt = g->t[n->in[0]].dtype;
     const int last = xs->d[xs->rank - 1], k = n->a.k;
     size_t rows = last ? nn_shape_elems(xs) / (size_t)last : 0;
+    int chunks = pool ? (int)pthreadpool_get_threads_count(pool) : 1;
+    if (chunks < 1 || last < 65536)
+        chunks = 1;
+    topk_ent *fin = scratch;
+    topk_ctx t = {dt, x,      0,       last,
+                  k,  chunks, fin + k, (int *)(fin + (size_t)(chunks + 1) * k)};
 
     if (k == 0)
         return;
     for (size_t r = 0; r < rows; r++) {
-        int cnt = 0;
-        for (int i = 0; i < last; i++) {
-            topk_ent e = {load_d(dt, x, r * last + (size_t)i), i};
-            if (cnt < k) {
-                h[cnt] = e;
-                heap_up(h, cnt++);
-            } else if (better(&e, &h[0])) {
-                h[0] = e;
-                heap_down(h, k, 0);
-            }
+        t.row_off = r * (size_t)last;
+        int cnt;
+        if (chunks == 1) {
+            cnt = topk_scan(dt, x, t.row_off, 0, last, k, fin);
+        } else {
+            pthreadpool_parallelize_1d(pool, topk_chunk, &t, (size_t)chunks, 0);
+            /* merge the chunk heaps; indices are global, so the order
+             * (value desc, index asc) is the same as one scan */
+            cnt = 0;
+            for (int c = 0; c < chunks; c++)
+                for (int j = 0; j < t.cnt[c]; j++) {
+                    topk_ent e = t.h[c * k + j];
+                    if (cnt < k) {
+                        fin[cnt] = e;
+                        heap_up(fin, cnt++);
+                    } else if (better(&e, &fin[0])) {
+                        fin[0] = e;
+                        heap_down(fin, k, 0);
+                    }
+                }
         }
         /* heap sort: pop the worst to the back */
-        for (int m = k; m > 1; m--) {
-            topk_ent t = h[0];
-            h[0] = h[m - 1];
-            h[m - 1] = t;
-            heap_down(h, m - 1, 0);
+        for (int m = cnt; m > 1; m--) {
+            topk_ent tmp = fin[0];
+            fin[0] = fin[m - 1];
+            fin[m - 1] = tmp;
+            heap_down(fin, m - 1, 0);
         }
         for (int j = 0; j < k; j++) {
             if (dt == NN_F32)
-                ((float *)vals)[r * k + j] = (float)h[j].v;
+                ((float *)vals)[r * k + j] = (float)fin[j].v;
             else
-                ((int32_t *)vals)[r * k + j] = (int32_t)h[j].v;
-            inds[r * k + j] = h[j].i;
+                ((int32_t *)vals)[r * k + j] = (int32_t)fin[j].v;
+            inds[r * k + j] = fin[j].i;
         }
     }
 }
@@ -645,15 +767,9 @@ static int gather(const nn_graph *g, const nn_node *n, const void *p,
     return SPATIA_OK;
 }
 
-static void select_eq(size_t cnt, const float *a, const float *b, float *y)
-{
-    for (size_t i = 0; i < cnt; i++)
-        y[i] = a[i] == b[i] ? a[i] : a[i] * 0.0f;
-}
-
 /* --- dispatch ------------------------------------------------------------- */
 
-size_t nn_kernel_scratch(const nn_graph *g, const nn_node *n)
+size_t nn_kernel_scratch(const nn_graph *g, const nn_node *n, int threads)
 {
     switch (n->op) {
     case NN_OP_CONV2D:
@@ -662,14 +778,17 @@ size_t nn_kernel_scratch(const nn_graph *g, const nn_node *n)
     case NN_OP_MEAN:
         return nn_shape_elems(SHAPE(g, n->out[0])) * sizeof(double);
     case NN_OP_TOPK:
-        return (size_t)n->a.k * sizeof(topk_ent);
+        if (threads < 1)
+            threads = 1;
+        return (size_t)(threads + 1) * (size_t)n->a.k * sizeof(topk_ent) +
+               (size_t)threads * sizeof(int);
     default:
         return 0;
     }
 }
 
 int nn_kernel_run(const nn_graph *g, const nn_node *n, const void *const *in,
-                  void *const *out, void *scratch)
+                  void *const *out, void *scratch, pthreadpool_t pool)
 {
     const nn_tensor *y = &g->t[n->out[0]];
     size_t cnt = nn_shape_elems(&y->shape);
@@ -708,13 +827,13 @@ int nn_kernel_run(const nn_graph *g, const nn_node *n, const void *const *in,
     case NN_OP_SIGMOID:
     case NN_OP_TANH:
     case NN_OP_HARDSWISH:
-        unary(n, in[0], out[0], cnt);
+        elementwise(n, in[0], NULL, out[0], cnt, pool);
         return SPATIA_OK;
     case NN_OP_MEAN:
         mean(g, n, in[0], out[0], scratch);
         return SPATIA_OK;
     case NN_OP_CONCAT:
-        concat(g, n, in, out[0]);
+        concat(g, n, in, out[0], pool);
         return SPATIA_OK;
     case NN_OP_CAST:
         cast(g, n, in[0], out[0]);
@@ -733,12 +852,12 @@ int nn_kernel_run(const nn_graph *g, const nn_node *n, const void *const *in,
         pad(g, n, in[0], out[0]);
         return SPATIA_OK;
     case NN_OP_TOPK:
-        topk(g, n, in[0], out[0], out[1], scratch);
+        topk(g, n, in[0], out[0], out[1], scratch, pool);
         return SPATIA_OK;
     case NN_OP_GATHER:
         return gather(g, n, in[0], in[1], out[0]);
     case NN_OP_SELECT_EQ:
-        select_eq(cnt, in[0], in[1], out[0]);
+        elementwise(n, in[0], in[1], out[0], cnt, pool);
         return SPATIA_OK;
     case NN_OP_COUNT:
         break;

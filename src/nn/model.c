@@ -204,6 +204,27 @@ void spatia_nn_profile_print(const spatia_nn_model *m, FILE *f)
     }
     fprintf(f, "%-16s %5d %5d %10.3f\n", "total", m->p.nsteps, m->p.xnn_ops,
             1e3 * all / m->p.runs);
+    if (!getenv("SPATIA_NN_PROFILE_NODES"))
+        return;
+    /* every step: time, GFLOP/s of convolutions, output shape */
+    for (int s = 0; s < m->p.nsteps; s++) {
+        const nn_step *st = &m->p.steps[s];
+        const nn_node *n = &m->g.n[st->node];
+        const nn_tensor *y = &m->g.t[n->out[0]];
+        double ms = 1e3 * st->seconds / m->p.runs, fl = 0;
+        char sb[64], wb[64] = "";
+        if (n->op == NN_OP_CONV2D || n->op == NN_OP_DWCONV2D) {
+            const nn_shape *w = &m->g.t[n->in[1]].shape;
+            fl = 2.0 * (double)nn_shape_elems(&y->shape) * w->d[0] * w->d[1] *
+                 (n->op == NN_OP_CONV2D ? w->d[2] : 1);
+            snprintf(wb, sizeof wb, "k%dx%d s%d", w->d[0], w->d[1],
+                     n->a.stride[0]);
+        }
+        fprintf(f, "%4d %-14s %-3s %8.3f ms %7.1f GFLOP/s %-18s %-10s %s\n", s,
+                nn_op_name(n->op), st->op ? "xnn" : "c", ms,
+                ms > 0 ? fl / ms / 1e6 : 0.0,
+                nn_shape_str(&y->shape, sb, sizeof sb), wb, n->name);
+    }
 }
 
 void spatia_nn_model_destroy(spatia_nn_model *m)

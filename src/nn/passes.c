@@ -692,10 +692,10 @@ static int fold(nn_graph *g, nn_node *n)
     }
     for (int j = 0; j < n->nin; j++)
         in[j] = g->t[n->in[j]].data;
-    size_t ss = nn_kernel_scratch(g, n);
+    size_t ss = nn_kernel_scratch(g, n, 1);
     if (ss && !(scratch = malloc(ss)))
         goto fail;
-    rc = nn_kernel_run(g, n, in, out, scratch);
+    rc = nn_kernel_run(g, n, in, out, scratch, NULL);
     free(scratch);
     if (rc)
         goto fail;

@@ -503,7 +503,7 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
         if (!portable && (rc = make_xnn(g, p, st)))
             return rc;
         if (!st->op) {
-            size_t ss = nn_kernel_scratch(g, n);
+            size_t ss = nn_kernel_scratch(g, n, p->threads);
             if (ss && !(st->scratch = malloc(ss)))
                 return SPATIA_NOMEM;
         }
@@ -532,7 +532,7 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
                 return SPATIA_INTERNAL;
         } else if (!(is_alias_op(n->op) &&
                      g->t[n->out[0]].store == NN_STORE_ALIAS)) {
-            int rc = nn_kernel_run(g, n, st->in, st->out, st->scratch);
+            int rc = nn_kernel_run(g, n, st->in, st->out, st->scratch, p->pool);
             if (rc)
                 return rc;
         }
