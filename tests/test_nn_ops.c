@@ -623,6 +623,37 @@ TEST(maxpool_select_equal_topk)
         ASSERT_EQ(nodes, 4); /* maxpool, select-equal, reshape, topk */
     }
     tm_free(&m);
+
+    /* Only TopK is read: the whole chain fuses into one PeakTopK pass.
+     * All-zero and negative regions exercise the value * 0 of non-peaks. */
+    for (int i = 0; i < 256; i++)
+        x[i * 3 + 1] = i < 128 ? 0.0f : -1.0f - (float)(i % 7);
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_vec_i(&m, "shape", 2, rs);
+    tm_scalar_i(&m, "k", 300);
+    tm_node(&m, "mp", "MaxPool", "x", attrs);
+    tm_node(&m, "eq", "Equal", "x,mp", "");
+    tm_node(&m, "cast", "Cast", "eq", "\"DstT\":{\"type\":\"DT_FLOAT\"}");
+    tm_node(&m, "peaks", "Mul", "x,cast", "");
+    tm_node(&m, "flat", "Reshape", "peaks,shape", "");
+    tm_node(&m, "top", "TopKV2", "flat,k", "\"sorted\":{\"b\":true}");
+    tm_output(&m, "top");
+    tm_output(&m, "top:1");
+    json = tm_write(&m);
+    static float fused_v[300], fused_i[300], plain_v[300], plain_i[300];
+    for (int p = 0; p < 2; p++) {
+        int nodes = 0;
+        ASSERT_OK(run(json, p, 0, 1, ins, 0, fused_v, 300, &nodes));
+        ASSERT_EQ(nodes, 1);
+        ASSERT_OK(run(json, p, 0, 1, ins, 1, fused_i, 300, NULL));
+        ASSERT_OK(run(json, p, 1, 1, ins, 0, plain_v, 300, &nodes));
+        ASSERT(nodes > 1);
+        ASSERT_OK(run(json, p, 1, 1, ins, 1, plain_i, 300, NULL));
+        ASSERT(!memcmp(fused_v, plain_v, sizeof fused_v));
+        ASSERT(!memcmp(fused_i, plain_i, sizeof fused_i));
+    }
+    tm_free(&m);
 }
 
 /* --- reductions, shapes --------------------------------------------------- */

@@ -172,6 +172,7 @@ const char *nn_op_name(nn_op op)
         [NN_OP_TOPK] = "TopK",
         [NN_OP_GATHER] = "Gather",
         [NN_OP_SELECT_EQ] = "SelectEqual",
+        [NN_OP_PEAK_TOPK] = "PeakTopK",
     };
     if ((int)op < 0 || op >= NN_OP_COUNT || !names[op])
         return "?";

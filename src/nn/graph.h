@@ -100,6 +100,7 @@ typedef enum nn_op {
     NN_OP_TOPK,      /* in: x, k; out: values, indices */
     NN_OP_GATHER,    /* in: params, indices, axis */
     NN_OP_SELECT_EQ, /* a == b ? a : a * 0, made by fusion */
+    NN_OP_PEAK_TOPK, /* TopK(flat(select_eq(x, maxpool(x)))), by fusion */
     NN_OP_COUNT
 } nn_op;
 
@@ -134,7 +135,8 @@ typedef struct nn_attr {
     int axes_mask;            /* Mean, Squeeze: bit i set = axis i */
     int sq_dims[NN_MAX_RANK]; /* Squeeze: dims as written (may be < 0) */
     int nsq;
-    int k; /* TopK */
+    int k;       /* TopK */
+    int row_len; /* PeakTopK: elements per TopK row */
 } nn_attr;
 
 typedef struct nn_node {

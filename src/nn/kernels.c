@@ -647,29 +647,84 @@ static void heap_up(topk_ent *h, int i)
     }
 }
 
+/* PeakTopK geometry: x is NHWC; an element counts with its value when it
+ * equals the max of its kh x kw window (stride 1, padding ignored), else
+ * as value * 0. */
+typedef struct peak_geom {
+    int on;
+    int H, W, C, kh, kw, pt, pl;
+} peak_geom;
+
+static double peak_value(const peak_geom *pg, const float *x, size_t j)
+{
+    const int C = pg->C, W = pg->W, H = pg->H;
+    size_t pix = j / (size_t)C;
+    int c = (int)(j % (size_t)C);
+    int w = (int)(pix % (size_t)W), h = (int)((pix / (size_t)W) % (size_t)H);
+    const float *img = x + (j - ((size_t)h * W + w) * C - c);
+    float v = x[j], m = v;
+    int y0 = h - pg->pt, x0 = w - pg->pl;
+    for (int yy = y0 < 0 ? 0 : y0; yy < y0 + pg->kh && yy < H; yy++)
+        for (int xx = x0 < 0 ? 0 : x0; xx < x0 + pg->kw && xx < W; xx++) {
+            float u = img[((size_t)yy * W + xx) * C + c];
+            m = u > m ? u : m;
+        }
+    return v == m ? v : v * 0.0f;
+}
+
+static void heap_push(topk_ent *h, int *cnt, int k, topk_ent e)
+{
+    if (*cnt < k) {
+        h[*cnt] = e;
+        heap_up(h, (*cnt)++);
+    } else {
+        h[0] = e;
+        heap_down(h, k, 0);
+    }
+}
+
 /* Keeps the k best of x[lo, hi) of one row in heap h (worst on top);
  * returns how many it holds. */
-static int topk_scan(nn_dtype dt, const void *x, size_t row_off, int lo, int hi,
-                     int k, topk_ent *h)
+static int topk_scan(const peak_geom *pg, nn_dtype dt, const void *x,
+                     size_t row_off, int lo, int hi, int k, topk_ent *h)
 {
-    int cnt = 0;
-    for (int i = lo; i < hi; i++) {
+    int cnt = 0, i = lo;
+    if (dt == NN_F32) {
+        const float *xf = (const float *)x + row_off;
+        /* fill the heap, then a tight scan that only stops for values that
+         * can beat the worst kept one (a peak's value is at most v when
+         * v >= 0, so the raw value decides) */
+        for (; i < hi && cnt < k; i++) {
+            double v =
+                pg->on ? peak_value(pg, x, row_off + (size_t)i) : (double)xf[i];
+            heap_push(h, &cnt, k, (topk_ent){v, i});
+        }
+        while (i < hi) {
+            const float thr = (float)h[0].v;
+            while (i < hi && xf[i] < thr && xf[i] >= 0.0f)
+                i++;
+            if (i >= hi)
+                break;
+            double v = xf[i];
+            if (pg->on)
+                v = peak_value(pg, x, row_off + (size_t)i);
+            if (v > h[0].v || (v == h[0].v && i < h[0].i))
+                heap_push(h, &cnt, k, (topk_ent){v, i});
+            i++;
+        }
+        return cnt;
+    }
+    for (; i < hi; i++) {
         double v = load_d(dt, x, row_off + (size_t)i);
         if (cnt == k && !(v > h[0].v || (v == h[0].v && i < h[0].i)))
-            continue; /* the common case: not among the best */
-        topk_ent e = {v, i};
-        if (cnt < k) {
-            h[cnt] = e;
-            heap_up(h, cnt++);
-        } else {
-            h[0] = e;
-            heap_down(h, k, 0);
-        }
+            continue;
+        heap_push(h, &cnt, k, (topk_ent){v, i});
     }
     return cnt;
 }
 
 typedef struct topk_ctx {
+    const peak_geom *pg;
     nn_dtype dt;
     const void *x;
     size_t row_off;
@@ -683,24 +738,39 @@ static void topk_chunk(void *ctx, size_t c)
     topk_ctx *t = ctx;
     int lo = (int)((long)t->last * (long)c / t->chunks);
     int hi = (int)((long)t->last * (long)(c + 1) / t->chunks);
-    t->cnt[c] =
-        topk_scan(t->dt, t->x, t->row_off, lo, hi, t->k, t->h + c * t->k);
+    t->cnt[c] = topk_scan(t->pg, t->dt, t->x, t->row_off, lo, hi, t->k,
+                          t->h + c * t->k);
 }
 
-/* scratch: (chunks + 1) * k entries + chunks ints; chunks = threads */
+/* TopK and PeakTopK. scratch: (chunks + 1) * k entries + chunks ints;
+ * chunks = threads */
 static void topk(const nn_graph *g, const nn_node *n, const void *x, void *vals,
                  int32_t *inds, void *scratch, pthreadpool_t pool)
 {
     const nn_shape *xs = SHAPE(g, n->in[0]);
     const nn_dtype dt = g->t[n->in[0]].dtype;
-    const int last = xs->d[xs->rank - 1], k = n->a.k;
+    peak_geom pg = {0};
+    int last = xs->d[xs->rank - 1];
+    const int k = n->a.k;
+    if (n->op == NN_OP_PEAK_TOPK) {
+        pg.on = 1;
+        pg.H = xs->d[1];
+        pg.W = xs->d[2];
+        pg.C = xs->d[3];
+        pg.kh = n->a.ksize[0];
+        pg.kw = n->a.ksize[1];
+        pg.pt = n->a.pad[0];
+        pg.pl = n->a.pad[2];
+        last = n->a.row_len;
+    }
     size_t rows = last ? nn_shape_elems(xs) / (size_t)last : 0;
     int chunks = pool ? (int)pthreadpool_get_threads_count(pool) : 1;
     if (chunks < 1 || last < 65536)
         chunks = 1;
     topk_ent *fin = scratch;
-    topk_ctx t = {dt, x,      0,       last,
-                  k,  chunks, fin + k, (int *)(fin + (size_t)(chunks + 1) * k)};
+    topk_ctx t = {&pg,    dt,      x,
+                  0,      last,    k,
+                  chunks, fin + k, (int *)(fin + (size_t)(chunks + 1) * k)};
 
     if (k == 0)
         return;
@@ -708,7 +778,7 @@ static void topk(const nn_graph *g, const nn_node *n, const void *x, void *vals,
         t.row_off = r * (size_t)last;
         int cnt;
         if (chunks == 1) {
-            cnt = topk_scan(dt, x, t.row_off, 0, last, k, fin);
+            cnt = topk_scan(&pg, dt, x, t.row_off, 0, last, k, fin);
         } else {
             pthreadpool_parallelize_1d(pool, topk_chunk, &t, (size_t)chunks, 0);
             /* merge the chunk heaps; indices are global, so the order
@@ -778,6 +848,7 @@ size_t nn_kernel_scratch(const nn_graph *g, const nn_node *n, int threads)
     case NN_OP_MEAN:
         return nn_shape_elems(SHAPE(g, n->out[0])) * sizeof(double);
     case NN_OP_TOPK:
+    case NN_OP_PEAK_TOPK:
         if (threads < 1)
             threads = 1;
         return (size_t)(threads + 1) * (size_t)n->a.k * sizeof(topk_ent) +
@@ -852,6 +923,7 @@ int nn_kernel_run(const nn_graph *g, const nn_node *n, const void *const *in,
         pad(g, n, in[0], out[0]);
         return SPATIA_OK;
     case NN_OP_TOPK:
+    case NN_OP_PEAK_TOPK:
         topk(g, n, in[0], out[0], out[1], scratch, pool);
         return SPATIA_OK;
     case NN_OP_GATHER:

@@ -671,6 +671,7 @@ static int infer(nn_graph *g, nn_node *n, char *errbuf, int errlen)
             FAIL(SPATIA_MODEL, "output too large");
         return SPATIA_OK;
     }
+    case NN_OP_PEAK_TOPK: /* made after inference */
     case NN_OP_COUNT:
         break;
     }
@@ -1084,6 +1085,46 @@ static int fuse_select_eq(nn_graph *g)
     return changed;
 }
 
+/* TOPK(RESHAPE(SELECT_EQ(x, MAXPOOL(x)))) with a stride-1 pool and a 2-D
+ * reshape -> PEAK_TOPK(x, k): one pass that checks the window only for the
+ * few values that could enter the top k. */
+static int fuse_peak_topk(nn_graph *g)
+{
+    int changed = 0;
+    for (int i = 0; i < g->nn; i++) {
+        nn_node *t = &g->n[i];
+        if (t->dead || t->op != NN_OP_TOPK)
+            continue;
+        nn_node *r = producer(g, t->in[0]);
+        if (!r || r->op != NN_OP_RESHAPE || g->t[t->in[0]].nuse != 1 ||
+            g->t[t->in[0]].shape.rank != 2)
+            continue;
+        nn_node *s = producer(g, r->in[0]);
+        if (!s || s->op != NN_OP_SELECT_EQ || g->t[r->in[0]].nuse != 1)
+            continue;
+        nn_node *m = producer(g, s->in[1]);
+        int x = s->in[0];
+        if (!m || m->op != NN_OP_MAXPOOL || m->in[0] != x || m->a.has_act ||
+            m->a.stride[0] != 1 || m->a.stride[1] != 1 ||
+            g->t[s->in[1]].nuse != 1 || g->t[x].shape.rank != 4 ||
+            !nn_shape_eq(&g->t[x].shape, &g->t[s->in[1]].shape))
+            continue;
+        t->op = NN_OP_PEAK_TOPK;
+        t->a.ksize[0] = m->a.ksize[0];
+        t->a.ksize[1] = m->a.ksize[1];
+        memcpy(t->a.pad, m->a.pad, sizeof t->a.pad);
+        t->a.row_len = g->t[t->in[0]].shape.d[1];
+        kill(g, r);
+        kill(g, s);
+        kill(g, m);
+        g->t[t->in[0]].nuse--;
+        t->in[0] = x;
+        g->t[x].nuse++;
+        changed = 1;
+    }
+    return changed;
+}
+
 int nn_graph_prepare(nn_graph *g, int optimize, char *errbuf, int errlen)
 {
     int rc;
@@ -1100,6 +1141,7 @@ int nn_graph_prepare(nn_graph *g, int optimize, char *errbuf, int errlen)
         fuse_identity(g);
         fuse_hardswish(g);
         fuse_select_eq(g);
+        fuse_peak_topk(g);
         do {
             changed = fuse_bias_scale(g, &err);
             changed |= fuse_activation(g);

@@ -61,6 +61,28 @@ static int is_alias_op(nn_op op)
            op == NN_OP_SQUEEZE || op == NN_OP_IDENTITY;
 }
 
+static int is_elementwise(nn_op op)
+{
+    switch (op) {
+    case NN_OP_ADD:
+    case NN_OP_SUB:
+    case NN_OP_MUL:
+    case NN_OP_DIV:
+    case NN_OP_MAXIMUM:
+    case NN_OP_MINIMUM:
+    case NN_OP_RELU:
+    case NN_OP_RELU6:
+    case NN_OP_CLAMP:
+    case NN_OP_SIGMOID:
+    case NN_OP_TANH:
+    case NN_OP_HARDSWISH:
+    case NN_OP_SELECT_EQ:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 typedef struct placed {
     size_t off, size;
     int first, last;
@@ -156,6 +178,28 @@ static int plan_memory(nn_graph *g, nn_plan *p)
             if (r->first < 0)
                 r->first = 0;
             r->last = end;
+        }
+    }
+
+    /* In place: an elementwise op may write over an input of its own size
+     * that nothing reads afterwards (keeps the working set small). */
+    for (int s = 0; s < g->norder; s++) {
+        const nn_node *n = &g->n[g->order[s]];
+        nn_tensor *o = &g->t[n->out[0]];
+        if (!is_elementwise(n->op) || o->store != NN_STORE_ARENA)
+            continue;
+        for (int j = 0; j < n->nin; j++) {
+            nn_tensor *x = &g->t[n->in[j]];
+            nn_tensor *r = &g->t[root_of(g, n->in[j])];
+            if (r->store != NN_STORE_ARENA || r->last != s || r->is_input ||
+                nn_dtype_size(x->dtype) != nn_dtype_size(o->dtype) ||
+                nn_shape_elems(&x->shape) != nn_shape_elems(&o->shape))
+                continue;
+            o->store = NN_STORE_ALIAS;
+            o->alias = n->in[j];
+            if (o->last > r->last)
+                r->last = o->last;
+            break;
         }
     }
 
