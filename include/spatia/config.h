@@ -17,6 +17,42 @@
  *
  * Geometry is kept in normalized image coordinates (0..1, origin top-left,
  * y down), as configured.
+ *
+ * Choices where the sources are silent (spec §19) or lenient:
+ * - Default event when `events` is missing, null or empty, per operation:
+ *   personcount -> count, personcrossingline -> linecrossing,
+ *   personcrossingpolygon -> zonecrossing, persondistance -> persondistance,
+ *   spatialanalysis -> count for zones and linecrossing for lines; with the
+ *   default config (trigger event, output_frequency 1, focus footprint,
+ *   aggregation average) and the zone/line-level threshold if one is given.
+ * - A config key is looked up in the event's `config` first, then on the
+ *   event object itself (AVA events are flat), and `threshold` last at the
+ *   zone/line level. snake_case and AVA camelCase spellings are both read.
+ *   Event fields that are numbers may also be numeric strings ("16"), as
+ *   AVA typed them; vertices and line points must be JSON numbers.
+ * - Type, trigger, focus and aggregation values match ignoring ASCII case
+ *   (so AVA "zoneCrossing" works); `type` is read before `eventType`.
+ * - A null member counts as absent. Unknown members are ignored.
+ * - AVA geometry is accepted: {"zone": {"name", "polygon": "<JSON>"},
+ *   "events"} and {"line": {"name", "line": "[[x1,y1],[x2,y2]]"}}; in this
+ *   form an event without a type means the operation's default event. A
+ *   line may also be given as [[x1,y1],[x2,y2]] (or a string holding it).
+ * - Polygons: the last vertex is dropped if it equals the first; at least 3
+ *   distinct vertices are required; self-intersection is allowed; side
+ *   numbering follows the given vertex order (no other vertex is removed).
+ * - `target_side` (zone level) must be an integer in [0, npoly], which
+ *   admits both the 0- and the 1-based reading (spec §18 #5).
+ * - Zone and line names share one namespace and must be unique, because
+ *   events report either in `zone`. Names are compared byte for byte.
+ * - The document may be the config object, a JSON string holding it, an
+ *   object with a SPACEANALYTICS_CONFIG member (key matched ignoring case;
+ *   the misspelling SPACEANALYSIS_CONFIG of spec §3.1 is accepted too;
+ *   object or string value), or a graph whose `parameters` has one. Paths
+ *   in messages go through these, e.g. "$.SPACEANALYTICS_CONFIG.zones[0]";
+ *   the "(line L, col C)" of a message is then relative to the string.
+ * - Geometry the operation does not use is skipped without validation and
+ *   a one-line warning "origin: $.lines: warning: ignored, ..." goes to
+ *   stderr (not printed for an empty array).
  */
 #ifndef SPATIA_CONFIG_H
 #define SPATIA_CONFIG_H
@@ -78,7 +114,8 @@ typedef struct spatia_event_cfg {
     double min_distance_ft;       /* persondistance, feet */
     double max_distance_ft;       /* persondistance, feet */
     spatia_aggregation aggregation;
-    double interval_s;            /* legacy `interval` (seconds) or 0 */
+    double interval_s;            /* legacy `interval` (seconds, >= 0) or 0;
+                                     stored only; does not set trigger */
 } spatia_event_cfg;
 
 typedef struct spatia_zone_cfg {
@@ -111,15 +148,17 @@ typedef struct spatia_config {
  * Maps an operation id to spatia_op. Accepts the full ids
  * ("cognitiveservices.vision.spatialanalysis-personcount"), the short names
  * ("personcount", "spatialanalysis"), and the ".debug",
- * ".livevideoanalytics" and ".azurevideoanalyzer" suffixes.
+ * ".livevideoanalytics", ".livevideoanalytics.debug" and
+ * ".azurevideoanalyzer" suffixes (one suffix; matched ignoring case).
  * Returns SPATIA_OK or SPATIA_EINVAL.
  */
 int spatia_op_parse(const char *name, spatia_op *op);
 
-/* Short name of an operation ("personcount", ...). */
+/* Short name of an operation ("personcount", ...); "unknown" if invalid. */
 const char *spatia_op_name(spatia_op op);
 
-/* Config-file spelling of an event kind ("count", "linecrossing", ...). */
+/* Config-file spelling of an event kind ("count", "linecrossing", ...);
+ * "unknown" if invalid. */
 const char *spatia_event_kind_name(spatia_event_kind k);
 
 /*
@@ -127,14 +166,19 @@ const char *spatia_event_kind_name(spatia_event_kind k);
  * `origin` names the source in messages (a file name). Geometry that the
  * operation does not use is ignored with a warning on stderr (spec §18 #14);
  * an operation left with nothing to do is an error.
- * On failure writes one line "origin: $.path: what is wrong" to errbuf.
- * Returns SPATIA_OK, SPATIA_CONFIG or SPATIA_NOMEM.
+ * On failure writes one line "origin: $.path: what is wrong (line L, col C)"
+ * to errbuf (truncated to errlen; errbuf may be NULL), leaves *out NULL.
+ * The caller owns *out and frees it with spatia_config_destroy().
+ * Returns SPATIA_OK, SPATIA_CONFIG, SPATIA_NOMEM, or SPATIA_EINVAL for a
+ * NULL out/text or an unknown op.
  */
 int spatia_config_parse(const char *text, size_t len, spatia_op op,
                         const char *origin, spatia_config **out,
                         char *errbuf, int errlen);
 
-/* Reads and parses a file; SPATIA_NOTFOUND / SPATIA_IO if unreadable. */
+/* Reads and parses a file (origin = path). SPATIA_NOTFOUND when it does not
+ * exist, SPATIA_IO when it cannot be read (e.g. a directory), SPATIA_CONFIG
+ * when larger than 64 MiB; the message names the file. */
 int spatia_config_load(const char *path, spatia_op op, spatia_config **out,
                        char *errbuf, int errlen);
 
