@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "spatia/error.h"
+#include "spatia/eval.h"
 #include "spatia/track.h"
 #include "test.h"
 #include "track/kf.h"
@@ -51,8 +52,8 @@ static const spatia_track *by_num(const spatia_track *tr, int n, uint32_t num)
 
 TEST(kf_cholesky)
 {
-    const double a[16] = {4, 2, 0.4, 0, 2, 5, 1, 0.5,
-                          0.4, 1, 3, 0.2, 0, 0.5, 0.2, 2};
+    const double a[16] = {4,   2, 0.4, 0,   2, 5,   1,   0.5,
+                          0.4, 1, 3,   0.2, 0, 0.5, 0.2, 2};
     double l[16];
     ASSERT_EQ(kf_chol4(a, l), 0);
     for (int i = 0; i < 4; i++)
@@ -417,7 +418,7 @@ TEST(invalid_params)
                    "accepted: %s", #stmt);                                     \
         ASSERT(t == NULL);                                                     \
     } while (0)
-    BAD(p.low_thresh = 0.6f);       /* above high_thresh */
+    BAD(p.low_thresh = 0.6f); /* above high_thresh */
     BAD(p.high_thresh = 1.5f);
     BAD(p.low_thresh = -0.1f);
     BAD(p.new_track_thresh = NAN);
@@ -436,12 +437,9 @@ TEST(invalid_params)
     const spatia_track *tr;
     int nt;
     spatia_detection d = det(10, 10, 5, 5, 0.9f);
-    ASSERT_EQ(spatia_tracker_update(t, NULL, 1, 0, 0, &tr, &nt),
-              SPATIA_EINVAL);
-    ASSERT_EQ(spatia_tracker_update(t, &d, -1, 0, 0, &tr, &nt),
-              SPATIA_EINVAL);
-    ASSERT_EQ(spatia_tracker_update(t, &d, 1, 0, 0, NULL, &nt),
-              SPATIA_EINVAL);
+    ASSERT_EQ(spatia_tracker_update(t, NULL, 1, 0, 0, &tr, &nt), SPATIA_EINVAL);
+    ASSERT_EQ(spatia_tracker_update(t, &d, -1, 0, 0, &tr, &nt), SPATIA_EINVAL);
+    ASSERT_EQ(spatia_tracker_update(t, &d, 1, 0, 0, NULL, &nt), SPATIA_EINVAL);
     ASSERT_EQ(spatia_tracker_update(NULL, &d, 1, 0, 0, &tr, &nt),
               SPATIA_EINVAL);
     spatia_tracker_destroy(t);
@@ -481,8 +479,7 @@ TEST(coasting_flag)
     ASSERT_OK(spatia_tracker_create(&p, &t));
     for (int f = 0; f < 25; f++) {
         spatia_detection d = det(100 + 3 * f, 200, 40, 100, 0.9f);
-        ASSERT_OK(
-            spatia_tracker_update(t, &d, f < 20, f, f * 100LL, &tr, &nt));
+        ASSERT_OK(spatia_tracker_update(t, &d, f < 20, f, f * 100LL, &tr, &nt));
         ASSERT_EQ(nt, 1);
         if (f < 20) {
             ASSERT_EQ(tr[0].coasting, 0);
@@ -521,10 +518,177 @@ TEST(no_realloc_after_warmup)
     spatia_tracker_destroy(t);
 }
 
+/* ---- end to end on PETS09-S2L1 ground truth used as detections --------- */
+
+static uint64_t sm_state;
+/* splitmix64 (Steele et al.), uniform in [0, 1) with 53 bits */
+static double urand(void)
+{
+    uint64_t z = (sm_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return (double)(z >> 11) / 9007199254740992.0;
+}
+
+/*
+ * Feeds the ground truth frame by frame to a tracker as detections and
+ * writes its output as MOT rows. Degradation, with the rows visited in file
+ * order of spatia_mot_load() (frame, then id) and one splitmix64 stream seeded
+ * with `seed`: a row is dropped when a draw u < drop; a kept row with jitter j
+ * > 0 gets, with fresh draws u1..u4 and the row's own w, h: x += (2 u1 - 1) j
+ * w,  y += (2 u2 - 1) j h, w += (2 u3 - 1) j w,  h += (2 u4 - 1) j h, i.e. each
+ * of x, y, w, h moves by up to +-j of the box width (x, w) or height (y, h),
+ * uniformly. The conf column is the score (conf 0 rows get score 0 and are
+ * dropped by low_thresh). Frame f has pts (f-1)*100 ms. Written rows: CONFIRMED
+ * tracks (box = detection), and LOST tracks flagged `coasting` (box = Kalman
+ * prediction).
+ */
+static int track_gt(const spatia_mot_seq *gt, const spatia_tracker_params *p,
+                    double drop, double jitter, uint64_t seed,
+                    spatia_mot_seq *out)
+{
+    spatia_tracker *t = NULL;
+    spatia_detection *d = NULL;
+    int rc, i = 0;
+
+    sm_state = seed;
+    if ((rc = spatia_tracker_create(p, &t)))
+        return rc;
+    d = malloc((size_t)(gt->n > 0 ? gt->n : 1) * sizeof *d);
+    if (!d) {
+        rc = SPATIA_NOMEM;
+        goto done;
+    }
+    for (int f = 1; f <= gt->max_frame; f++) {
+        int nd = 0, nt;
+        const spatia_track *tr;
+        for (; i < gt->n && gt->rows[i].frame <= f; i++) {
+            const spatia_mot_row *r = &gt->rows[i];
+            if (r->frame < f) { /* not sorted */
+                rc = SPATIA_PARSE;
+                goto done;
+            }
+            if (drop > 0 && urand() < drop)
+                continue;
+            double x = r->x, y = r->y, w = r->w, h = r->h;
+            if (jitter > 0) {
+                x += (2 * urand() - 1) * jitter * r->w;
+                y += (2 * urand() - 1) * jitter * r->h;
+                w += (2 * urand() - 1) * jitter * r->w;
+                h += (2 * urand() - 1) * jitter * r->h;
+            }
+            d[nd].box.x1 = (float)x;
+            d[nd].box.y1 = (float)y;
+            d[nd].box.x2 = (float)(x + w);
+            d[nd].box.y2 = (float)(y + h);
+            d[nd].score = r->conf;
+            d[nd].cls = 0;
+            nd++;
+        }
+        rc = spatia_tracker_update(t, d, nd, f - 1, (f - 1) * 100LL, &tr, &nt);
+        if (rc)
+            goto done;
+        for (int k = 0; k < nt; k++) {
+            if (tr[k].state != SPATIA_TRACK_CONFIRMED && !tr[k].coasting)
+                continue;
+            spatia_mot_row o = {f,
+                                (int)tr[k].num,
+                                tr[k].box.x1,
+                                tr[k].box.y1,
+                                tr[k].box.x2 - tr[k].box.x1,
+                                tr[k].box.y2 - tr[k].box.y1,
+                                tr[k].score};
+            if ((rc = spatia_mot_add(out, &o)))
+                goto done;
+        }
+    }
+    rc = SPATIA_OK;
+done:
+    free(d);
+    spatia_tracker_destroy(t);
+    return rc;
+}
+
+static const char *pets_gt(char *buf, size_t len)
+{
+    return test_dataset("mot15/PETS09-S2L1/gt/gt.txt", buf, len);
+}
+
+static void report(const char *what, const spatia_tracker_params *p,
+                   const spatia_mot_metrics *m)
+{
+    fprintf(stderr,
+            "PETS09-S2L1 %s: MOTA %.2f IDF1 %.2f HOTA %.2f (FP %lld FN %lld "
+            "IDSW %lld, %d ids; min_hits %d ttl %lld ms coast %d)\n",
+            what, m->mota, m->idf1, m->hota, (long long)m->fp, (long long)m->fn,
+            (long long)m->idsw, m->num_tr_ids, p->min_hits,
+            (long long)p->lost_ttl_ms, p->coast_frames);
+}
+
+/* Tracks the PETS ground truth (degraded as track_gt() says) and scores
+ * the output; returns SPATIA_OK and fills *m, or an error / 1 if the data
+ * set is absent. */
+static int pets_run(const spatia_tracker_params *p, double drop, double jitter,
+                    uint64_t seed, spatia_mot_metrics *m)
+{
+    char path[1024];
+    spatia_mot_seq gt = {0}, tr = {0};
+    int rc;
+
+    if (!pets_gt(path, sizeof path))
+        return 1;
+    rc = spatia_mot_load(path, &gt, NULL, 0);
+    if (!rc)
+        rc = track_gt(&gt, p, drop, jitter, seed, &tr);
+    if (!rc)
+        rc = spatia_eval_mot(&gt, &tr, m);
+    spatia_mot_free(&gt);
+    spatia_mot_free(&tr);
+    return rc;
+}
+
+TEST(pets_clean_gt)
+{
+    spatia_mot_metrics m;
+    spatia_tracker_params p;
+    char path[1024];
+    if (!pets_gt(path, sizeof path))
+        TEST_SKIP("%s absent", path);
+    spatia_tracker_params_default(&p);
+    p.id_seed = 1;
+    ASSERT_OK(pets_run(&p, 0, 0, 1, &m));
+    report("clean GT", &p, &m);
+    ASSERT(m.mota >= 95);
+    ASSERT(m.idf1 >= 90);
+}
+
+/* 20% of the boxes dropped and +-5% jitter (track_gt()), fixed seed; with
+ * the defaults, then with 2 frames of coasting. */
+TEST(pets_degraded_gt)
+{
+    spatia_mot_metrics m;
+    spatia_tracker_params p;
+    char path[1024];
+    if (!pets_gt(path, sizeof path))
+        TEST_SKIP("%s absent", path);
+    spatia_tracker_params_default(&p);
+    p.id_seed = 1;
+    ASSERT_OK(pets_run(&p, 0.20, 0.05, 0x5eed, &m));
+    report("20% dropped, 5% jitter", &p, &m);
+    ASSERT(m.mota >= 70);
+    ASSERT(m.idf1 >= 70);
+    p.coast_frames = 2;
+    ASSERT_OK(pets_run(&p, 0.20, 0.05, 0x5eed, &m));
+    report("20% dropped, 5% jitter", &p, &m);
+    ASSERT(m.mota >= 70);
+    ASSERT(m.idf1 >= 70);
+}
+
 TEST_MAIN(T(kf_cholesky), T(kf_constant_velocity), T(kf_degenerate_box),
           T(crossing_keeps_ids), T(short_gap_keeps_id),
           T(long_gap_new_id_and_one_removal), T(removal_follows_pts),
-          T(low_score_continues_never_starts),
-          T(confirmation_and_gapless_nums), T(min_hits_one_confirms_at_once),
-          T(ids_are_seeded_hex), T(invalid_params), T(bad_boxes_are_harmless),
-          T(coasting_flag), T(no_realloc_after_warmup))
+          T(low_score_continues_never_starts), T(confirmation_and_gapless_nums),
+          T(min_hits_one_confirms_at_once), T(ids_are_seeded_hex),
+          T(invalid_params), T(bad_boxes_are_harmless), T(coasting_flag),
+          T(no_realloc_after_warmup), T(pets_clean_gt), T(pets_degraded_gt))

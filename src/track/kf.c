@@ -50,8 +50,7 @@ void kf_predict(kf_state *s, const kf_noise *n)
     /* (F P) F^T: column j gains column j+4 for the first four columns. */
     for (int i = 0; i < 8; i++)
         for (int j = 0; j < 8; j++)
-            s->P[i * 8 + j] =
-                fp[i * 8 + j] + (j < 4 ? fp[i * 8 + j + 4] : 0.0);
+            s->P[i * 8 + j] = fp[i * 8 + j] + (j < 4 ? fp[i * 8 + j + 4] : 0.0);
     q[0] = q[2] = n->pos * w;
     q[1] = q[3] = n->pos * h;
     q[4] = q[6] = n->vel * w;

@@ -55,15 +55,15 @@ typedef struct trk {
     kf_state kf;
     spatia_track pub; /* public view, copied out each update */
     enum trk_phase phase;
-    int matched;      /* det index matched in this update, -1 if none */
-    int was_tracked;  /* matched in the previous update */
+    int matched;     /* det index matched in this update, -1 if none */
+    int was_tracked; /* matched in the previous update */
 } trk;
 
 struct spatia_tracker {
     spatia_tracker_params p;
     kf_noise noise;
-    uint64_t seed_mix;  /* splitmix64 of the id seed */
-    uint32_t next_num;  /* last num handed out */
+    uint64_t seed_mix; /* splitmix64 of the id seed */
+    uint32_t next_num; /* last num handed out */
     int started;
     int64_t last_frame;
 
@@ -152,7 +152,7 @@ void spatia_tracker_params_default(spatia_tracker_params *p)
     p->lost_ttl_ms = 4000;
     p->id_seed = 0;
     p->std_pos = 1.0f / 20;
-    p->std_vel = 1.0f / 160;
+    p->std_vel = 1.0f / 40;
     p->std_meas = 1.0f / 20;
     p->coast_frames = 0;
 }
@@ -174,8 +174,7 @@ static int params_valid(const spatia_tracker_params *p)
            p->coast_frames >= 0;
 }
 
-int spatia_tracker_create(const spatia_tracker_params *p,
-                          spatia_tracker **out)
+int spatia_tracker_create(const spatia_tracker_params *p, spatia_tracker **out)
 {
     spatia_tracker *t;
 
@@ -313,16 +312,16 @@ static double iou(const spatia_box *a, const spatia_box *b)
 
 static int det_ok(const spatia_detection *d)
 {
-    return isfinite(d->box.x1) && isfinite(d->box.y1) &&
-           isfinite(d->box.x2) && isfinite(d->box.y2) && isfinite(d->score);
+    return isfinite(d->box.x1) && isfinite(d->box.y1) && isfinite(d->box.x2) &&
+           isfinite(d->box.y2) && isfinite(d->score);
 }
 
 /* ---- association -------------------------------------------------------- */
 
 /* Assigns tracks rows[0..nr) to boxes cols[0..nc) by 1 - IoU with IoU >=
  * gate, and records matches in trk[].matched and det_used[]. */
-static int associate(spatia_tracker *t, const spatia_detection *dets,
-                     int nr, int nc, double gate)
+static int associate(spatia_tracker *t, const spatia_detection *dets, int nr,
+                     int nc, double gate)
 {
     int rc;
 
@@ -482,8 +481,8 @@ int spatia_tracker_update(spatia_tracker *t, const spatia_detection *dets,
             k->phase = pts_ms - k->pub.last_pts_ms > t->p.lost_ttl_ms
                            ? PH_REMOVED
                            : PH_LOST;
-            k->pub.coasting = k->phase == PH_LOST &&
-                              k->pub.missed <= t->p.coast_frames;
+            k->pub.coasting =
+                k->phase == PH_LOST && k->pub.missed <= t->p.coast_frames;
         }
         k->pub.vx = (float)k->kf.x[4];
         k->pub.vy = (float)k->kf.x[5];
