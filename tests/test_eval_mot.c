@@ -950,6 +950,24 @@ TEST(pets_id_offset)
     spatia_mot_free(&tr);
 }
 
+TEST(load_detections_allows_repeated_ids)
+{
+    const char *text = "1,-1,10,10,5,5,0.9\n1,-1,30,30,5,5,0.8\n"
+                       "2,-1,11,10,5,5,0.7\n";
+    const char *p = tmp_file("ok.txt", text);
+    spatia_mot_seq seq = {0};
+    char err[256] = "";
+    ASSERT(p);
+    /* tracks: an id twice in one frame is an error */
+    ASSERT_EQ(spatia_mot_load(p, &seq, err, sizeof err), SPATIA_PARSE);
+    ASSERT(strstr(err, "twice") != NULL);
+    /* detections: ids are not identities, repeats are fine */
+    ASSERT_OK(spatia_mot_load_detections(p, &seq, err, sizeof err));
+    ASSERT_EQ(seq.n, 3);
+    ASSERT_EQ(seq.max_frame, 2);
+    spatia_mot_free(&seq);
+}
+
 TEST_MAIN(T(perfect_tracker), T(misses_and_false_positives),
           T(id_switch_midway), T(id_swap_two_tracks),
           T(continuity_bonus_keeps_tracks), T(fragmentation),
@@ -957,4 +975,4 @@ TEST_MAIN(T(perfect_tracker), T(misses_and_false_positives),
           T(hota_split_track), T(hota_partial_iou), T(hota_alignment_beats_iou),
           T(zero_marked_gt_ignored), T(empty_sides), T(bad_arguments),
           T(order_and_id_invariance), T(load_tolerant_format), T(load_errors),
-          T(files_and_print), T(pets_self), T(pets_shifted), T(pets_id_offset))
+          T(files_and_print), T(load_detections_allows_repeated_ids), T(pets_self), T(pets_shifted), T(pets_id_offset))

@@ -48,6 +48,10 @@ typedef struct spatia_mot_seq {
  * keeps the rows it had before the call. */
 int spatia_mot_load(const char *path, spatia_mot_seq *seq, char *errbuf,
                     int errlen);
+/* The same for detection files, whose ids (often -1) may repeat within a
+ * frame. */
+int spatia_mot_load_detections(const char *path, spatia_mot_seq *seq,
+                               char *errbuf, int errlen);
 /* Appends a copy of *row. Returns SPATIA_OK, SPATIA_EINVAL (frame < 1,
  * negative or non-finite box) or SPATIA_NOMEM. */
 int spatia_mot_add(spatia_mot_seq *seq, const spatia_mot_row *row);

@@ -188,7 +188,8 @@ static int key_cmp(const void *a, const void *b)
 /* Sorts rows[first..n) by (frame, id) and rejects repeated ids per frame.
  * lines[i] is the file line of rows[first + i]. */
 static int sort_block(spatia_mot_seq *seq, int first, const long *lines,
-                      const char *path, char *errbuf, int errlen)
+                      int check_ids, const char *path, char *errbuf,
+                      int errlen)
 {
     int cnt = seq->n - first, rc = SPATIA_OK;
     row_key *keys = NULL;
@@ -210,7 +211,7 @@ static int sort_block(spatia_mot_seq *seq, int first, const long *lines,
         keys[i].idx = i;
     }
     qsort(keys, (size_t)cnt, sizeof *keys, key_cmp);
-    for (int i = 1; i < cnt; i++) {
+    for (int i = 1; check_ids && i < cnt; i++) {
         if (keys[i].frame == keys[i - 1].frame &&
             keys[i].id == keys[i - 1].id) {
             rc = SPATIA_PARSE;
@@ -230,8 +231,8 @@ out:
     return rc;
 }
 
-int spatia_mot_load(const char *path, spatia_mot_seq *seq, char *errbuf,
-                    int errlen)
+static int mot_load(const char *path, spatia_mot_seq *seq, int check_ids,
+                    char *errbuf, int errlen)
 {
     FILE *f = NULL;
     char *line = NULL;
@@ -299,7 +300,7 @@ int spatia_mot_load(const char *path, spatia_mot_seq *seq, char *errbuf,
         if (rc)
             goto nomem;
     }
-    rc = sort_block(seq, first, lines, path, errbuf, errlen);
+    rc = sort_block(seq, first, lines, check_ids, path, errbuf, errlen);
     if (rc)
         goto fail;
     free(line);
@@ -316,4 +317,16 @@ fail:
     free(lines);
     fclose(f);
     return rc;
+}
+
+int spatia_mot_load(const char *path, spatia_mot_seq *seq, char *errbuf,
+                    int errlen)
+{
+    return mot_load(path, seq, 1, errbuf, errlen);
+}
+
+int spatia_mot_load_detections(const char *path, spatia_mot_seq *seq,
+                               char *errbuf, int errlen)
+{
+    return mot_load(path, seq, 0, errbuf, errlen);
 }
