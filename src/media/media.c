@@ -935,6 +935,15 @@ void spatia_media_size(const spatia_media *m, int *width, int *height)
         *height = mm ? atomic_load(&mm->out_h) : 0;
 }
 
+void spatia_media_native_size(const spatia_media *m, int *width, int *height)
+{
+    spatia_media *mm = (spatia_media *)m;
+    if (width)
+        *width = mm ? atomic_load(&mm->native_w) : 0;
+    if (height)
+        *height = mm ? atomic_load(&mm->native_h) : 0;
+}
+
 double spatia_media_fps(const spatia_media *m)
 {
     return m ? atomic_load(&((spatia_media *)m)->fps) : 0.0;
