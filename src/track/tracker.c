@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "core/lsa.h"
+#include "core/rand.h"
 #include "spatia/error.h"
 #include "spatia/track.h"
 #include "track/kf.h"
@@ -80,61 +81,6 @@ struct spatia_tracker {
     int icap; /* capacity of each of the five int arrays */
     lsa_work lsa;
 };
-
-/* ---- ids ---------------------------------------------------------------- */
-
-#define GOLDEN 0x9e3779b97f4a7c15ULL
-
-/* splitmix64's finaliser (Steele, Lea, Flood 2014; constants of Stafford's
- * "Mix13"). */
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* id = hex(mix64(s + (2 num - 1) G)) . hex(mix64(s + 2 num G)), s =
- * mix64(seed), G the golden-ratio increment: two consecutive outputs of a
- * splitmix64 stream positioned by num, so no two nums share a half. */
-static void make_id(uint64_t seed_mix, uint32_t num, char id[33])
-{
-    static const char hex[] = "0123456789abcdef";
-    uint64_t k = 2 * (uint64_t)num;
-    uint64_t hi = mix64(seed_mix + (k - 1) * GOLDEN);
-    uint64_t lo = mix64(seed_mix + k * GOLDEN);
-
-    for (int i = 0; i < 16; i++) {
-        id[i] = hex[(hi >> (60 - 4 * i)) & 15];
-        id[16 + i] = hex[(lo >> (60 - 4 * i)) & 15];
-    }
-    id[32] = '\0';
-}
-
-static uint64_t random_seed(void)
-{
-    uint64_t s = 0;
-    ssize_t r;
-
-    do {
-        r = getrandom(&s, sizeof s, 0);
-    } while (r < 0 && errno == EINTR);
-    if (r == (ssize_t)sizeof s)
-        return s;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        r = read(fd, &s, sizeof s);
-        close(fd);
-        if (r == (ssize_t)sizeof s)
-            return s;
-    }
-    /* Last resort: time and an address; ids stay unique within a tracker
-     * because they are derived from num. */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return mix64((uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^
-                 (uint64_t)(uintptr_t)&s);
-}
 
 /* ---- parameters --------------------------------------------------------- */
 
@@ -190,7 +136,11 @@ int spatia_tracker_create(const spatia_tracker_params *p, spatia_tracker **out)
     t->noise.pos = p->std_pos;
     t->noise.vel = p->std_vel;
     t->noise.meas = p->std_meas;
-    t->seed_mix = mix64(p->id_seed ? p->id_seed : random_seed());
+    {
+        rng r;
+        rng_seed(&r, p->id_seed);
+        t->seed_mix = rng_next(&r);
+    }
     *out = t;
     return SPATIA_OK;
 }
@@ -465,7 +415,7 @@ int spatia_tracker_update(spatia_tracker *t, const spatia_detection *dets,
                         pts_ms);
             if (k->phase == PH_TENTATIVE && k->pub.hits >= t->p.min_hits) {
                 k->pub.num = ++t->next_num;
-                make_id(t->seed_mix, k->pub.num, k->pub.id);
+                id_hex(t->seed_mix, 1, k->pub.num, k->pub.id);
             }
             if (k->phase != PH_TENTATIVE || k->pub.hits >= t->p.min_hits)
                 k->phase = PH_TRACKED;
@@ -511,7 +461,7 @@ int spatia_tracker_update(spatia_tracker *t, const spatia_detection *dets,
         k->pub.last_frame = frame_index;
         if (t->p.min_hits <= 1) {
             k->pub.num = ++t->next_num;
-            make_id(t->seed_mix, k->pub.num, k->pub.id);
+            id_hex(t->seed_mix, 1, k->pub.num, k->pub.id);
             k->phase = PH_TRACKED;
         }
     }
