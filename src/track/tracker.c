@@ -27,14 +27,9 @@
  * geometrically and are reused; a frame allocates only when it needs more
  * than any frame before it.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/lsa.h"
 #include "core/rand.h"
