@@ -1,0 +1,747 @@
+/*
+ * kernels.c - portable C kernels for every op of the IR.
+ *
+ * These run the small ops of a model (shape ops, TopK, Gather, integer
+ * arithmetic), fold constants at load time, and serve as the reference path
+ * (opts.portable) that the XNNPACK path is checked against. They follow the
+ * TF.js CPU backend where its semantics are specific: integer division
+ * floors, casts to int32 truncate, resize uses TF's legacy / half-pixel /
+ * align-corners source coordinates in double precision, pooling ignores
+ * padded cells, TopK breaks ties by the lower index.
+ *
+ * Kernels read shapes and attributes from the graph, never allocate, and
+ * treat every index that comes from tensor data (Gather) as untrusted.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "nn/graph.h"
+#include "spatia/error.h"
+
+#define SHAPE(g, ti) (&(g)->t[ti].shape)
+
+static float act(const nn_node *n, float v)
+{
+    if (!n->a.has_act)
+        return v;
+    if (v < n->a.act_min)
+        v = n->a.act_min;
+    if (v > n->a.act_max)
+        v = n->a.act_max;
+    return v;
+}
+
+/* --- convolution ---------------------------------------------------------- */
+
+static void conv2d(const nn_graph *g, const nn_node *n, const float *x,
+                   const float *w, const float *bias, float *y, float *acc)
+{
+    const nn_shape *xs = SHAPE(g, n->in[0]), *ws = SHAPE(g, n->in[1]);
+    const nn_shape *ys = SHAPE(g, n->out[0]);
+    const int N = xs->d[0], H = xs->d[1], W = xs->d[2], C = xs->d[3];
+    const int KH = ws->d[0], KW = ws->d[1];
+    const int OH = ys->d[1], OW = ys->d[2], CO = ys->d[3];
+    const int dw = n->op == NN_OP_DWCONV2D;
+    const int M = dw ? ws->d[3] : 0;
+
+    for (int b = 0; b < N; b++) {
+        for (int oy = 0; oy < OH; oy++) {
+            for (int ox = 0; ox < OW; ox++) {
+                for (int o = 0; o < CO; o++)
+                    acc[o] = bias ? bias[o] : 0.0f;
+                for (int ky = 0; ky < KH; ky++) {
+                    int iy = oy * n->a.stride[0] - n->a.pad[0] +
+                             ky * n->a.dilation[0];
+                    if (iy < 0 || iy >= H)
+                        continue;
+                    for (int kx = 0; kx < KW; kx++) {
+                        int ix = ox * n->a.stride[1] - n->a.pad[2] +
+                                 kx * n->a.dilation[1];
+                        if (ix < 0 || ix >= W)
+                            continue;
+                        const float *xp =
+                            x + (((size_t)b * H + iy) * W + ix) * C;
+                        const float *wp = w + ((size_t)ky * KW + kx) *
+                                                  (size_t)C *
+                                                  (dw ? (size_t)M : (size_t)CO);
+                        if (dw) {
+                            for (int c = 0; c < C; c++)
+                                for (int m = 0; m < M; m++)
+                                    acc[c * M + m] += xp[c] * wp[c * M + m];
+                        } else {
+                            for (int ci = 0; ci < C; ci++) {
+                                const float xv = xp[ci];
+                                const float *wr = wp + (size_t)ci * CO;
+                                for (int o = 0; o < CO; o++)
+                                    acc[o] += xv * wr[o];
+                            }
+                        }
+                    }
+                }
+                float *yp = y + (((size_t)b * OH + oy) * OW + ox) * CO;
+                for (int o = 0; o < CO; o++)
+                    yp[o] = act(n, acc[o]);
+            }
+        }
+    }
+}
+
+/* --- pooling -------------------------------------------------------------- */
+
+static void pool2d(const nn_graph *g, const nn_node *n, const float *x,
+                   float *y)
+{
+    const nn_shape *xs = SHAPE(g, n->in[0]), *ys = SHAPE(g, n->out[0]);
+    const int N = xs->d[0], H = xs->d[1], W = xs->d[2], C = xs->d[3];
+    const int OH = ys->d[1], OW = ys->d[2];
+    const int is_max = n->op == NN_OP_MAXPOOL;
+
+    for (int b = 0; b < N; b++)
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++) {
+                int y0 = oy * n->a.stride[0] - n->a.pad[0];
+                int x0 = ox * n->a.stride[1] - n->a.pad[2];
+                float *yp = y + (((size_t)b * OH + oy) * OW + ox) * C;
+                for (int c = 0; c < C; c++) {
+                    double acc = is_max ? -INFINITY : 0.0;
+                    int cnt = 0;
+                    for (int ky = 0; ky < n->a.ksize[0]; ky++) {
+                        int iy = y0 + ky;
+                        if (iy < 0 || iy >= H)
+                            continue;
+                        for (int kx = 0; kx < n->a.ksize[1]; kx++) {
+                            int ix = x0 + kx;
+                            if (ix < 0 || ix >= W)
+                                continue;
+                            float v =
+                                x[(((size_t)b * H + iy) * W + ix) * C + c];
+                            if (is_max)
+                                acc = v > acc ? v : acc;
+                            else
+                                acc += v;
+                            cnt++;
+                        }
+                    }
+                    if (!is_max)
+                        acc = cnt ? acc / cnt : 0.0;
+                    yp[c] = act(n, (float)acc);
+                }
+            }
+}
+
+/* --- elementwise ---------------------------------------------------------- */
+
+/* Strides (in elements) of `s` broadcast to rank r, 0 on broadcast dims. */
+static void bcast_strides(const nn_shape *s, const nn_shape *o, long *st)
+{
+    int r = o->rank, off = r - s->rank;
+    long acc = 1;
+    for (int i = r - 1; i >= 0; i--) {
+        int si = i - off;
+        if (si < 0 || s->d[si] == 1) {
+            st[i] = 0;
+        } else {
+            st[i] = acc;
+        }
+        if (si >= 0)
+            acc *= s->d[si];
+    }
+}
+
+static int32_t wrap32(int64_t v)
+{
+    return (int32_t)(uint32_t)(uint64_t)v;
+}
+
+static int32_t floordiv_i(int32_t a, int32_t b)
+{
+    if (b == 0)
+        return 0; /* JS: Infinity/NaN stored into Int32Array */
+    double q = floor((double)a / (double)b);
+    return wrap32((int64_t)q);
+}
+
+static int32_t floormod_i(int32_t a, int32_t b)
+{
+    if (b == 0)
+        return 0;
+    int64_t r = (int64_t)a % b;
+    if (r != 0 && ((r < 0) != (b < 0)))
+        r += b;
+    return (int32_t)r;
+}
+
+static double floormod_f(double a, double b)
+{
+    double r = fmod(a, b);
+    if ((a < 0 && b < 0) || (a >= 0 && b >= 0))
+        return r;
+    return fmod(r + b, b);
+}
+
+static float bin_f(nn_op op, float a, float b)
+{
+    switch (op) {
+    case NN_OP_ADD:
+        return a + b;
+    case NN_OP_SUB:
+        return a - b;
+    case NN_OP_MUL:
+        return a * b;
+    case NN_OP_DIV:
+        return a / b;
+    case NN_OP_MAXIMUM:
+        return a > b ? a : b;
+    case NN_OP_MINIMUM:
+        return a < b ? a : b;
+    case NN_OP_FLOORDIV:
+        return (float)floor((double)a / (double)b);
+    case NN_OP_FLOORMOD:
+        return (float)floormod_f(a, b);
+    default:
+        return 0.0f;
+    }
+}
+
+static int32_t bin_i(nn_op op, int32_t a, int32_t b)
+{
+    switch (op) {
+    case NN_OP_ADD:
+        return wrap32((int64_t)a + b);
+    case NN_OP_SUB:
+        return wrap32((int64_t)a - b);
+    case NN_OP_MUL:
+        return wrap32((int64_t)a * b);
+    case NN_OP_DIV:
+    case NN_OP_FLOORDIV:
+        return floordiv_i(a, b);
+    case NN_OP_MAXIMUM:
+        return a > b ? a : b;
+    case NN_OP_MINIMUM:
+        return a < b ? a : b;
+    case NN_OP_FLOORMOD:
+        return floormod_i(a, b);
+    default:
+        return 0;
+    }
+}
+
+static uint8_t cmp_d(nn_op op, double a, double b)
+{
+    switch (op) {
+    case NN_OP_EQUAL:
+        return a == b;
+    case NN_OP_NOT_EQUAL:
+        return a != b;
+    case NN_OP_GREATER:
+        return a > b;
+    case NN_OP_GREATER_EQUAL:
+        return a >= b;
+    case NN_OP_LESS:
+        return a < b;
+    case NN_OP_LESS_EQUAL:
+        return a <= b;
+    default:
+        return 0;
+    }
+}
+
+static int is_cmp(nn_op op)
+{
+    return op >= NN_OP_EQUAL && op <= NN_OP_LESS_EQUAL;
+}
+
+static double load_d(nn_dtype dt, const void *p, size_t i)
+{
+    switch (dt) {
+    case NN_F32:
+        return ((const float *)p)[i];
+    case NN_I32:
+        return ((const int32_t *)p)[i];
+    default:
+        return ((const uint8_t *)p)[i];
+    }
+}
+
+static void binary(const nn_graph *g, const nn_node *n, const void *a,
+                   const void *b, void *y)
+{
+    const nn_tensor *ta = &g->t[n->in[0]], *tb = &g->t[n->in[1]];
+    const nn_shape *os = SHAPE(g, n->out[0]);
+    const int r = os->rank;
+    long sa[NN_MAX_RANK], sb[NN_MAX_RANK];
+    int idx[NN_MAX_RANK] = {0};
+    size_t total = nn_shape_elems(os);
+    const nn_dtype dt = ta->dtype;
+    const int cmp = is_cmp(n->op);
+
+    if (total == 0)
+        return;
+    bcast_strides(&ta->shape, os, sa);
+    bcast_strides(&tb->shape, os, sb);
+    long ia = 0, ib = 0;
+    for (size_t o = 0; o < total; o++) {
+        if (cmp) {
+            ((uint8_t *)y)[o] = cmp_d(n->op, load_d(dt, a, (size_t)ia),
+                                      load_d(dt, b, (size_t)ib));
+        } else if (dt == NN_F32) {
+            ((float *)y)[o] = act(n, bin_f(n->op, ((const float *)a)[ia],
+                                           ((const float *)b)[ib]));
+        } else {
+            ((int32_t *)y)[o] = bin_i(n->op, ((const int32_t *)a)[ia],
+                                      ((const int32_t *)b)[ib]);
+        }
+        /* advance the multi-index (last dim fastest) */
+        for (int d = r - 1; d >= 0; d--) {
+            ia += sa[d];
+            ib += sb[d];
+            if (++idx[d] < os->d[d])
+                break;
+            ia -= sa[d] * os->d[d];
+            ib -= sb[d] * os->d[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+static void unary(const nn_node *n, const float *x, float *y, size_t cnt)
+{
+    for (size_t i = 0; i < cnt; i++) {
+        float v = x[i], r;
+        switch (n->op) {
+        case NN_OP_RELU:
+            r = v < 0.0f ? 0.0f : v;
+            break;
+        case NN_OP_RELU6:
+            r = v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v);
+            break;
+        case NN_OP_CLAMP:
+            r = v < n->a.act_min ? n->a.act_min
+                                 : (v > n->a.act_max ? n->a.act_max : v);
+            break;
+        case NN_OP_SIGMOID:
+            r = (float)(1.0 / (1.0 + exp(-(double)v)));
+            break;
+        case NN_OP_TANH:
+            r = (float)tanh((double)v);
+            break;
+        case NN_OP_HARDSWISH: {
+            float t = v + 3.0f;
+            t = t < 0.0f ? 0.0f : (t > 6.0f ? 6.0f : t);
+            r = (v * n->a.hs_scale) * t;
+            break;
+        }
+        default:
+            r = v;
+        }
+        y[i] = r;
+    }
+}
+
+/* --- reductions and shape ops -------------------------------------------- */
+
+static void mean(const nn_graph *g, const nn_node *n, const float *x, float *y,
+                 double *acc)
+{
+    const nn_shape *xs = SHAPE(g, n->in[0]);
+    size_t total = nn_shape_elems(xs), on = nn_shape_elems(SHAPE(g, n->out[0]));
+    long ost[NN_MAX_RANK];
+    int idx[NN_MAX_RANK] = {0};
+    size_t cnt = 1;
+    long acc_st = 1;
+
+    /* Strides of the (kept) output index for every input dim. */
+    for (int d = xs->rank - 1; d >= 0; d--) {
+        if (n->a.axes_mask & (1 << d)) {
+            ost[d] = 0;
+            cnt *= (size_t)xs->d[d];
+        } else {
+            ost[d] = acc_st;
+            acc_st *= xs->d[d];
+        }
+    }
+    for (size_t i = 0; i < on; i++)
+        acc[i] = 0.0;
+    long o = 0;
+    for (size_t i = 0; i < total; i++) {
+        acc[o] += x[i];
+        for (int d = xs->rank - 1; d >= 0; d--) {
+            o += ost[d];
+            if (++idx[d] < xs->d[d])
+                break;
+            o -= ost[d] * xs->d[d];
+            idx[d] = 0;
+        }
+    }
+    for (size_t i = 0; i < on; i++)
+        y[i] = act(n, cnt ? (float)(acc[i] / (double)cnt) : NAN);
+}
+
+static void concat(const nn_graph *g, const nn_node *n, const void *const *in,
+                   void *y)
+{
+    const nn_shape *os = SHAPE(g, n->out[0]);
+    const int ax = n->a.axis;
+    const size_t es = nn_dtype_size(g->t[n->out[0]].dtype);
+    size_t outer = 1, inner = 1;
+    for (int d = 0; d < ax; d++)
+        outer *= (size_t)os->d[d];
+    for (int d = ax + 1; d < os->rank; d++)
+        inner *= (size_t)os->d[d];
+    size_t orow = (size_t)os->d[ax] * inner * es;
+    size_t off = 0;
+    for (int i = 0; i < n->nin - 1; i++) {
+        size_t row = (size_t)SHAPE(g, n->in[i])->d[ax] * inner * es;
+        for (size_t o = 0; o < outer; o++)
+            memcpy((char *)y + o * orow + off, (const char *)in[i] + o * row,
+                   row);
+        off += row;
+    }
+}
+
+static void cast(const nn_graph *g, const nn_node *n, const void *x, void *y)
+{
+    const nn_dtype from = g->t[n->in[0]].dtype, to = n->a.dst;
+    size_t cnt = nn_shape_elems(SHAPE(g, n->out[0]));
+    for (size_t i = 0; i < cnt; i++) {
+        double v = load_d(from, x, i);
+        switch (to) {
+        case NN_F32:
+            ((float *)y)[i] = (float)v;
+            break;
+        case NN_I32:
+            /* JS ToInt32: truncate, NaN -> 0, modulo 2^32 */
+            if (!isfinite(v))
+                v = 0;
+            v = trunc(v);
+            v = fmod(v, 4294967296.0);
+            ((int32_t *)y)[i] = wrap32((int64_t)v);
+            break;
+        case NN_BOOL:
+            ((uint8_t *)y)[i] = v != 0.0 && !isnan(v);
+            break;
+        }
+    }
+}
+
+static void strided_slice(const nn_graph *g, const nn_node *n, const void *x,
+                          void *y)
+{
+    const nn_shape *xs = SHAPE(g, n->in[0]);
+    const size_t es = nn_dtype_size(g->t[n->in[0]].dtype);
+    const int r = xs->rank;
+    long st[NN_MAX_RANK];
+    int idx[NN_MAX_RANK] = {0};
+    size_t total = 1;
+
+    long acc = 1;
+    for (int d = r - 1; d >= 0; d--) {
+        st[d] = acc;
+        acc *= xs->d[d];
+        total *= (size_t)n->a.sl_size[d];
+    }
+    if (total == 0)
+        return;
+    for (size_t o = 0; o < total; o++) {
+        long src = 0;
+        for (int d = 0; d < r; d++)
+            src += ((long)n->a.sl_begin[d] + (long)idx[d] * n->a.sl_stride[d]) *
+                   st[d];
+        memcpy((char *)y + o * es, (const char *)x + (size_t)src * es, es);
+        for (int d = r - 1; d >= 0; d--) {
+            if (++idx[d] < n->a.sl_size[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+}
+
+static void resize_bilinear(const nn_graph *g, const nn_node *n, const float *x,
+                            float *y)
+{
+    const nn_shape *xs = SHAPE(g, n->in[0]), *ys = SHAPE(g, n->out[0]);
+    const int N = xs->d[0], H = xs->d[1], W = xs->d[2], C = xs->d[3];
+    const int OH = ys->d[1], OW = ys->d[2];
+    const int ac = n->a.align_corners, hp = n->a.half_pixel;
+    double ry = (ac && OH > 1) ? (double)(H - 1) / (OH - 1) : (double)H / OH;
+    double rx = (ac && OW > 1) ? (double)(W - 1) / (OW - 1) : (double)W / OW;
+
+    for (int b = 0; b < N; b++)
+        for (int oy = 0; oy < OH; oy++) {
+            double sy = hp ? ry * (oy + 0.5) - 0.5 : ry * oy;
+            int y0 = (int)floor(sy);
+            if (y0 < 0)
+                y0 = 0;
+            double fy = sy - y0;
+            int y1 = (int)ceil(sy);
+            if (y1 > H - 1)
+                y1 = H - 1;
+            if (y0 > H - 1)
+                y0 = H - 1;
+            for (int ox = 0; ox < OW; ox++) {
+                double sx = hp ? rx * (ox + 0.5) - 0.5 : rx * ox;
+                int x0 = (int)floor(sx);
+                if (x0 < 0)
+                    x0 = 0;
+                double fx = sx - x0;
+                int x1 = (int)ceil(sx);
+                if (x1 > W - 1)
+                    x1 = W - 1;
+                if (x0 > W - 1)
+                    x0 = W - 1;
+                const float *tl = x + (((size_t)b * H + y0) * W + x0) * C;
+                const float *tr = x + (((size_t)b * H + y0) * W + x1) * C;
+                const float *bl = x + (((size_t)b * H + y1) * W + x0) * C;
+                const float *br = x + (((size_t)b * H + y1) * W + x1) * C;
+                float *yp = y + (((size_t)b * OH + oy) * OW + ox) * C;
+                for (int c = 0; c < C; c++) {
+                    double top = tl[c] + ((double)tr[c] - tl[c]) * fx;
+                    double bot = bl[c] + ((double)br[c] - bl[c]) * fx;
+                    yp[c] = (float)(top + (bot - top) * fy);
+                }
+            }
+        }
+}
+
+static void pad(const nn_graph *g, const nn_node *n, const void *x, void *y)
+{
+    const nn_shape *xs = SHAPE(g, n->in[0]), *ys = SHAPE(g, n->out[0]);
+    const nn_dtype dt = g->t[n->out[0]].dtype;
+    const size_t es = nn_dtype_size(dt);
+    size_t total = nn_shape_elems(ys), in_total = nn_shape_elems(xs);
+    long ost[NN_MAX_RANK];
+    int idx[NN_MAX_RANK] = {0};
+
+    for (size_t i = 0; i < total; i++) {
+        if (dt == NN_F32)
+            ((float *)y)[i] = (float)n->a.pad_value;
+        else if (dt == NN_I32)
+            ((int32_t *)y)[i] = (int32_t)n->a.pad_value;
+        else
+            ((uint8_t *)y)[i] = n->a.pad_value != 0;
+    }
+    if (in_total == 0)
+        return;
+    long acc = 1;
+    for (int d = ys->rank - 1; d >= 0; d--) {
+        ost[d] = acc;
+        acc *= ys->d[d];
+    }
+    for (size_t i = 0; i < in_total; i++) {
+        long o = 0;
+        for (int d = 0; d < xs->rank; d++)
+            o += (long)(idx[d] + n->a.padv[d][0]) * ost[d];
+        memcpy((char *)y + (size_t)o * es, (const char *)x + i * es, es);
+        for (int d = xs->rank - 1; d >= 0; d--) {
+            if (++idx[d] < xs->d[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+}
+
+/* TopK: a min-heap (worst on top) of the k best (value desc, index asc). */
+typedef struct topk_ent {
+    double v;
+    int32_t i;
+} topk_ent;
+
+static int better(const topk_ent *a, const topk_ent *b)
+{
+    return a->v > b->v || (a->v == b->v && a->i < b->i);
+}
+
+static void heap_down(topk_ent *h, int n, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && better(&h[w], &h[l]))
+            w = l;
+        if (r < n && better(&h[w], &h[r]))
+            w = r;
+        if (w == i)
+            return;
+        topk_ent t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
+    }
+}
+
+static void heap_up(topk_ent *h, int i)
+{
+    while (i > 0) {
+        int p = (i - 1) / 2;
+        if (!better(&h[p], &h[i]))
+            return;
+        topk_ent t = h[i];
+        h[i] = h[p];
+        h[p] = t;
+        i = p;
+    }
+}
+
+static void topk(const nn_graph *g, const nn_node *n, const void *x, void *vals,
+                 int32_t *inds, topk_ent *h)
+{
+    const nn_shape *xs = SHAPE(g, n->in[0]);
+    const nn_dtype dt = g->t[n->in[0]].dtype;
+    const int last = xs->d[xs->rank - 1], k = n->a.k;
+    size_t rows = last ? nn_shape_elems(xs) / (size_t)last : 0;
+
+    if (k == 0)
+        return;
+    for (size_t r = 0; r < rows; r++) {
+        int cnt = 0;
+        for (int i = 0; i < last; i++) {
+            topk_ent e = {load_d(dt, x, r * last + (size_t)i), i};
+            if (cnt < k) {
+                h[cnt] = e;
+                heap_up(h, cnt++);
+            } else if (better(&e, &h[0])) {
+                h[0] = e;
+                heap_down(h, k, 0);
+            }
+        }
+        /* heap sort: pop the worst to the back */
+        for (int m = k; m > 1; m--) {
+            topk_ent t = h[0];
+            h[0] = h[m - 1];
+            h[m - 1] = t;
+            heap_down(h, m - 1, 0);
+        }
+        for (int j = 0; j < k; j++) {
+            if (dt == NN_F32)
+                ((float *)vals)[r * k + j] = (float)h[j].v;
+            else
+                ((int32_t *)vals)[r * k + j] = (int32_t)h[j].v;
+            inds[r * k + j] = h[j].i;
+        }
+    }
+}
+
+static int gather(const nn_graph *g, const nn_node *n, const void *p,
+                  const int32_t *ind, void *y)
+{
+    const nn_shape *ps = SHAPE(g, n->in[0]);
+    const size_t es = nn_dtype_size(g->t[n->in[0]].dtype);
+    const int ax = n->a.axis;
+    size_t outer = 1, inner = 1, ni = nn_shape_elems(SHAPE(g, n->in[1]));
+    const int cnt = ps->d[ax];
+    for (int d = 0; d < ax; d++)
+        outer *= (size_t)ps->d[d];
+    for (int d = ax + 1; d < ps->rank; d++)
+        inner *= (size_t)ps->d[d];
+    const size_t row = inner * es;
+    for (size_t j = 0; j < ni; j++)
+        if (ind[j] < 0 || ind[j] >= cnt)
+            return SPATIA_RANGE;
+    for (size_t o = 0; o < outer; o++)
+        for (size_t j = 0; j < ni; j++)
+            memcpy((char *)y + (o * ni + j) * row,
+                   (const char *)p + (o * (size_t)cnt + (size_t)ind[j]) * row,
+                   row);
+    return SPATIA_OK;
+}
+
+static void select_eq(size_t cnt, const float *a, const float *b, float *y)
+{
+    for (size_t i = 0; i < cnt; i++)
+        y[i] = a[i] == b[i] ? a[i] : a[i] * 0.0f;
+}
+
+/* --- dispatch ------------------------------------------------------------- */
+
+size_t nn_kernel_scratch(const nn_graph *g, const nn_node *n)
+{
+    switch (n->op) {
+    case NN_OP_CONV2D:
+    case NN_OP_DWCONV2D:
+        return (size_t)SHAPE(g, n->out[0])->d[3] * sizeof(float);
+    case NN_OP_MEAN:
+        return nn_shape_elems(SHAPE(g, n->out[0])) * sizeof(double);
+    case NN_OP_TOPK:
+        return (size_t)n->a.k * sizeof(topk_ent);
+    default:
+        return 0;
+    }
+}
+
+int nn_kernel_run(const nn_graph *g, const nn_node *n, const void *const *in,
+                  void *const *out, void *scratch)
+{
+    const nn_tensor *y = &g->t[n->out[0]];
+    size_t cnt = nn_shape_elems(&y->shape);
+
+    switch (n->op) {
+    case NN_OP_IDENTITY:
+    case NN_OP_RESHAPE:
+    case NN_OP_EXPAND_DIMS:
+    case NN_OP_SQUEEZE:
+        if (out[0] != in[0])
+            memmove(out[0], in[0], cnt * nn_dtype_size(y->dtype));
+        return SPATIA_OK;
+    case NN_OP_CONV2D:
+    case NN_OP_DWCONV2D:
+        conv2d(g, n, in[0], in[1], n->nin > 2 ? in[2] : NULL, out[0], scratch);
+        return SPATIA_OK;
+    case NN_OP_ADD:
+    case NN_OP_SUB:
+    case NN_OP_MUL:
+    case NN_OP_DIV:
+    case NN_OP_MAXIMUM:
+    case NN_OP_MINIMUM:
+    case NN_OP_FLOORDIV:
+    case NN_OP_FLOORMOD:
+    case NN_OP_EQUAL:
+    case NN_OP_NOT_EQUAL:
+    case NN_OP_GREATER:
+    case NN_OP_GREATER_EQUAL:
+    case NN_OP_LESS:
+    case NN_OP_LESS_EQUAL:
+        binary(g, n, in[0], in[1], out[0]);
+        return SPATIA_OK;
+    case NN_OP_RELU:
+    case NN_OP_RELU6:
+    case NN_OP_CLAMP:
+    case NN_OP_SIGMOID:
+    case NN_OP_TANH:
+    case NN_OP_HARDSWISH:
+        unary(n, in[0], out[0], cnt);
+        return SPATIA_OK;
+    case NN_OP_MEAN:
+        mean(g, n, in[0], out[0], scratch);
+        return SPATIA_OK;
+    case NN_OP_CONCAT:
+        concat(g, n, in, out[0]);
+        return SPATIA_OK;
+    case NN_OP_CAST:
+        cast(g, n, in[0], out[0]);
+        return SPATIA_OK;
+    case NN_OP_STRIDED_SLICE:
+        strided_slice(g, n, in[0], out[0]);
+        return SPATIA_OK;
+    case NN_OP_RESIZE_BILINEAR:
+        resize_bilinear(g, n, in[0], out[0]);
+        return SPATIA_OK;
+    case NN_OP_MAXPOOL:
+    case NN_OP_AVGPOOL:
+        pool2d(g, n, in[0], out[0]);
+        return SPATIA_OK;
+    case NN_OP_PAD:
+        pad(g, n, in[0], out[0]);
+        return SPATIA_OK;
+    case NN_OP_TOPK:
+        topk(g, n, in[0], out[0], out[1], scratch);
+        return SPATIA_OK;
+    case NN_OP_GATHER:
+        return gather(g, n, in[0], in[1], out[0]);
+    case NN_OP_SELECT_EQ:
+        select_eq(cnt, in[0], in[1], out[0]);
+        return SPATIA_OK;
+    case NN_OP_COUNT:
+        break;
+    }
+    return SPATIA_UNSUPPORTED;
+}

@@ -1,0 +1,933 @@
+/*
+ * test_nn_ops.c - every op of the engine against a naive reference written
+ * here, through the whole path: a one-op TF.js model is written to a temp
+ * folder, loaded, planned and run both with XNNPACK and with the portable
+ * kernels. Covers SAME / VALID / explicit padding, strides, dilations,
+ * depthwise multipliers, broadcasting, the fusions and arena reuse.
+ */
+#include <math.h>
+#include <stdint.h>
+
+#include "nn_testmodel.h"
+#include "spatia/error.h"
+#include "spatia/nn.h"
+#include "test.h"
+
+#define MAXN 65536
+
+/* Loads json, feeds the float inputs, runs twice (the second run must give
+ * the same result: nothing may clobber inputs or constants), and copies
+ * output `oi` (float32 or int32 as float) into y. *nodes gets the number
+ * of executed ops. */
+static int run(const char *json, int portable, int no_fuse, int nin,
+               const float *const *ins, int oi, float *y, size_t ny, int *nodes)
+{
+    spatia_nn_model *m = NULL;
+    spatia_nn_opts o;
+    char err[512];
+    float first[MAXN];
+    spatia_nn_opts_default(&o);
+    o.portable = portable;
+    o.no_fuse = no_fuse;
+    o.threads = 2;
+    int rc = spatia_nn_model_load(json, &o, &m, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "load: %s\n", err);
+        return rc;
+    }
+    for (int i = 0; i < nin; i++) {
+        spatia_nn_tensor t;
+        if ((rc = spatia_nn_input(m, i, &t)))
+            goto out;
+        memcpy(t.data, ins[i], t.size);
+    }
+    for (int r = 0; r < 2; r++) {
+        spatia_nn_tensor t;
+        if ((rc = spatia_nn_run(m)) || (rc = spatia_nn_output(m, oi, &t)))
+            goto out;
+        size_t n = t.size / (t.dtype == SPATIA_NN_BOOL ? 1 : 4);
+        if (n != ny || n > MAXN) {
+            fprintf(stderr, "output has %zu elements, expected %zu\n", n, ny);
+            rc = SPATIA_RANGE;
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            float v = t.dtype == SPATIA_NN_F32 ? ((float *)t.data)[i]
+                      : t.dtype == SPATIA_NN_I32
+                          ? (float)((int32_t *)t.data)[i]
+                          : (float)((uint8_t *)t.data)[i];
+            if (r == 0)
+                first[i] = v;
+            else if (memcmp(&first[i], &v, sizeof v))
+                rc = SPATIA_INTERNAL;
+            y[i] = v;
+        }
+    }
+    if (nodes) {
+        spatia_nn_info info;
+        spatia_nn_info_get(m, &info);
+        *nodes = info.nodes;
+    }
+out:
+    spatia_nn_model_destroy(m);
+    return rc;
+}
+
+/* max |a-b| / (1 + |b|) */
+static double rel_err(const float *a, const float *b, size_t n)
+{
+    double w = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]) / (1.0 + fabs((double)b[i]));
+        if (!(d <= w))
+            w = d;
+    }
+    return w;
+}
+
+/* Runs a model with both backends and compares with `ref`. */
+#define CHECK_BOTH(json, nin, ins, oi, ref, n, tol)                            \
+    do {                                                                       \
+        static float got_[MAXN];                                               \
+        for (int p_ = 0; p_ < 2; p_++) {                                       \
+            ASSERT_OK(run(json, p_, 0, nin, ins, oi, got_, n, NULL));          \
+            double e_ = rel_err(got_, ref, n);                                 \
+            ASSERT_MSG(e_ <= (tol), "%s backend: error %g > %g",               \
+                       p_ ? "portable" : "xnnpack", e_, (double)(tol));        \
+        }                                                                      \
+    } while (0)
+
+/* --- naive references ----------------------------------------------------- */
+
+static int same_out(int in, int s)
+{
+    return (in + s - 1) / s;
+}
+
+static void same_pad(int in, int k, int s, int d, int *before, int *after)
+{
+    int out = same_out(in, s);
+    int total = (out - 1) * s + (k - 1) * d + 1 - in;
+    if (total < 0)
+        total = 0;
+    *before = total / 2;
+    *after = total - total / 2;
+}
+
+/* NHWC conv; dw: filter [kh,kw,C,M]; else [kh,kw,C,CO]. pads t,b,l,r. */
+static void ref_conv(const float *x, int N, int H, int W, int C, const float *w,
+                     int kh, int kw, int co, int dw, const float *bias, int sh,
+                     int sw, int dh, int dwl, const int *pad, int OH, int OW,
+                     float lo, float hi, float *y)
+{
+    int M = dw ? co / C : 0;
+    for (int b = 0; b < N; b++)
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++)
+                for (int o = 0; o < co; o++) {
+                    double acc = bias ? bias[o] : 0.0;
+                    for (int ky = 0; ky < kh; ky++)
+                        for (int kx = 0; kx < kw; kx++) {
+                            int iy = oy * sh - pad[0] + ky * dh;
+                            int ix = ox * sw - pad[2] + kx * dwl;
+                            if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                                continue;
+                            const float *xp =
+                                x + (((size_t)b * H + iy) * W + ix) * C;
+                            if (dw) {
+                                int c = o / M, m = o % M;
+                                acc += (double)xp[c] *
+                                       w[((ky * kw + kx) * C + c) * M + m];
+                            } else {
+                                for (int c = 0; c < C; c++)
+                                    acc += (double)xp[c] *
+                                           w[((ky * kw + kx) * C + c) * co + o];
+                            }
+                        }
+                    float v = (float)acc;
+                    v = v < lo ? lo : (v > hi ? hi : v);
+                    y[(((size_t)b * OH + oy) * OW + ox) * co + o] = v;
+                }
+}
+
+/* --- attribute helpers ---------------------------------------------------- */
+
+static char *conv_attrs(char *buf, size_t len, int sh, int sw, int dh, int dw,
+                        const char *padding, const int *explicit_pads,
+                        const char *fused1, const char *fused2)
+{
+    char b1[32], b2[32], b3[32], b4[32];
+    int o =
+        snprintf(buf, len,
+                 "\"strides\":{\"list\":{\"i\":[\"1\",\"%d\",\"%d\",\"1\"]}},"
+                 "\"dilations\":{\"list\":{\"i\":[\"1\",\"%d\",\"%d\",\"1\"]}},"
+                 "\"padding\":{\"s\":\"%s\"},"
+                 "\"data_format\":{\"s\":\"%s\"}",
+                 sh, sw, dh, dw, tm_b64(padding, b1), tm_b64("NHWC", b2));
+    if (explicit_pads)
+        o += snprintf(buf + o, len - (size_t)o,
+                      ",\"explicit_paddings\":{\"list\":{\"i\":[\"0\",\"0\","
+                      "\"%d\",\"%d\",\"%d\",\"%d\",\"0\",\"0\"]}}",
+                      explicit_pads[0], explicit_pads[1], explicit_pads[2],
+                      explicit_pads[3]);
+    if (fused1) {
+        o += snprintf(buf + o, len - (size_t)o,
+                      ",\"num_args\":{\"i\":\"1\"},\"fused_ops\":{\"list\":"
+                      "{\"s\":[\"%s\"",
+                      tm_b64(fused1, b3));
+        if (fused2)
+            o += snprintf(buf + o, len - (size_t)o, ",\"%s\"",
+                          tm_b64(fused2, b4));
+        snprintf(buf + o, len - (size_t)o, "]}}");
+    }
+    return buf;
+}
+
+/* --- convolution tests ---------------------------------------------------- */
+
+typedef struct conv_case {
+    int H, W, C, kh, kw, co, sh, sw, dh, dw, depthwise;
+    const char *padding; /* SAME / VALID / EXPLICIT */
+    int pads[4];         /* explicit t,b,l,r */
+    const char *act;     /* NULL, "Relu", "Relu6" */
+    int bias;
+} conv_case;
+
+static int conv_case_run(const conv_case *cc)
+{
+    static float x[MAXN], w[MAXN], b[512], ref[MAXN];
+    int xs[4] = {1, cc->H, cc->W, cc->C};
+    int co = cc->depthwise ? cc->C * cc->co : cc->co;
+    int ws[4] = {cc->kh, cc->kw, cc->C, cc->co};
+    int pad[4];
+    int OH, OW;
+    char attrs[1024];
+    tmodel m;
+
+    if (!cc->bias && cc->act)
+        return -1; /* TF fuses an activation only after a bias */
+    tm_fill(x, (size_t)cc->H * cc->W * cc->C, 1, -1, 1);
+    tm_fill(w, (size_t)cc->kh * cc->kw * cc->C * cc->co, 2, -1, 1);
+    tm_fill(b, (size_t)co, 3, -1, 1);
+    int ekh = (cc->kh - 1) * cc->dh + 1, ekw = (cc->kw - 1) * cc->dw + 1;
+    if (!strcmp(cc->padding, "SAME")) {
+        same_pad(cc->H, cc->kh, cc->sh, cc->dh, &pad[0], &pad[1]);
+        same_pad(cc->W, cc->kw, cc->sw, cc->dw, &pad[2], &pad[3]);
+        OH = same_out(cc->H, cc->sh);
+        OW = same_out(cc->W, cc->sw);
+    } else {
+        for (int i = 0; i < 4; i++)
+            pad[i] = !strcmp(cc->padding, "EXPLICIT") ? cc->pads[i] : 0;
+        OH = (cc->H + pad[0] + pad[1] - ekh) / cc->sh + 1;
+        OW = (cc->W + pad[2] + pad[3] - ekw) / cc->sw + 1;
+    }
+    float lo = -INFINITY, hi = INFINITY;
+    if (cc->act) {
+        lo = 0;
+        hi = !strcmp(cc->act, "Relu6") ? 6.0f : INFINITY;
+    }
+    ref_conv(x, 1, cc->H, cc->W, cc->C, w, cc->kh, cc->kw, co, cc->depthwise,
+             cc->bias ? b : NULL, cc->sh, cc->sw, cc->dh, cc->dw, pad, OH, OW,
+             lo, hi, ref);
+
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w", 4, ws, w);
+    int bs = co;
+    if (cc->bias)
+        tm_const_f(&m, "b", 1, &bs, b);
+    conv_attrs(attrs, sizeof attrs, cc->sh, cc->sw, cc->dh, cc->dw, cc->padding,
+               !strcmp(cc->padding, "EXPLICIT") ? cc->pads : NULL,
+               cc->bias ? "BiasAdd" : NULL, cc->act);
+    const char *op = cc->depthwise ? (cc->bias ? "FusedDepthwiseConv2dNative"
+                                               : "DepthwiseConv2dNative")
+                                   : (cc->bias ? "_FusedConv2D" : "Conv2D");
+    tm_node(&m, "y", op, cc->bias ? "x,w,b" : "x,w", attrs);
+    tm_output(&m, "y");
+    const char *json = tm_write(&m);
+    int failed = 0;
+    if (!json)
+        failed = 1;
+    const float *ins[1] = {x};
+    size_t n = (size_t)OH * OW * co;
+    for (int p = 0; p < 2 && !failed; p++) {
+        static float got[MAXN];
+        int rc = run(json, p, 0, 1, ins, 0, got, n, NULL);
+        double e = rc ? 1e9 : rel_err(got, ref, n);
+        if (e > 1e-5) {
+            fprintf(stderr,
+                    "conv %dx%dx%d k%dx%d co%d s%d,%d d%d,%d dw%d %s act %s "
+                    "(%s): rc %d err %g\n",
+                    cc->H, cc->W, cc->C, cc->kh, cc->kw, cc->co, cc->sh, cc->sw,
+                    cc->dh, cc->dw, cc->depthwise, cc->padding,
+                    cc->act ? cc->act : "-", p ? "portable" : "xnnpack", rc, e);
+            failed = 1;
+        }
+    }
+    tm_free(&m);
+    return failed;
+}
+
+TEST(conv2d_padding_strides_dilations)
+{
+    static const conv_case cases[] = {
+        {7, 9, 3, 3, 3, 5, 1, 1, 1, 1, 0, "SAME", {0}, NULL, 1},
+        {8, 8, 4, 3, 3, 6, 2, 2, 1, 1, 0, "SAME", {0}, "Relu6", 1},
+        {9, 7, 3, 3, 3, 4, 2, 2, 1, 1, 0, "SAME", {0}, "Relu", 1},
+        {9, 10, 2, 3, 2, 3, 1, 2, 1, 1, 0, "VALID", {0}, NULL, 1},
+        {10, 10, 3, 3, 3, 4, 1, 1, 2, 2, 0, "SAME", {0}, NULL, 1},
+        {11, 9, 2, 3, 3, 2, 2, 1, 1, 2, 0, "VALID", {0}, NULL, 0},
+        {6, 7, 3, 3, 3, 4, 1, 1, 1, 1, 0, "EXPLICIT", {1, 2, 0, 3}, NULL, 1},
+        {6, 6, 8, 1, 1, 16, 1, 1, 1, 1, 0, "SAME", {0}, "Relu", 1},
+        {5, 5, 3, 5, 5, 2, 3, 3, 1, 1, 0, "SAME", {0}, NULL, 0},
+        {4, 4, 5, 1, 1, 7, 1, 1, 1, 1, 0, "VALID", {0}, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ASSERT_MSG(!conv_case_run(&cases[i]), "case %zu", i);
+}
+
+TEST(depthwise_multipliers)
+{
+    static const conv_case cases[] = {
+        {8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, "SAME", {0}, NULL, 0},
+        {9, 9, 4, 3, 3, 1, 2, 2, 1, 1, 1, "SAME", {0}, "Relu", 1},
+        {8, 7, 3, 3, 3, 2, 1, 1, 1, 1, 1, "SAME", {0}, NULL, 1},
+        {10, 10, 3, 3, 3, 3, 2, 2, 1, 1, 1, "VALID", {0}, "Relu6", 1},
+        {12, 12, 5, 3, 3, 1, 1, 1, 2, 2, 1, "SAME", {0}, NULL, 0},
+        {7, 8, 4, 5, 5, 1, 2, 2, 1, 1, 1, "SAME", {0}, NULL, 1},
+        {6, 6, 2, 3, 3, 2, 1, 1, 1, 1, 1, "EXPLICIT", {2, 0, 1, 1}, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ASSERT_MSG(!conv_case_run(&cases[i]), "case %zu", i);
+}
+
+/* --- elementwise ---------------------------------------------------------- */
+
+/* Broadcast index of flat output index o. */
+static size_t bidx(size_t o, int r, const int *os, int ra, const int *as)
+{
+    size_t idx = 0, stride = 1;
+    for (int d = r - 1; d >= 0; d--) {
+        int c = (int)(o % (size_t)os[d]);
+        o /= (size_t)os[d];
+        int ad = d - (r - ra);
+        if (ad >= 0) {
+            if (as[ad] != 1)
+                idx += (size_t)c * stride;
+            stride *= (size_t)as[ad];
+        }
+    }
+    return idx;
+}
+
+TEST(binary_broadcasting)
+{
+    static const char *ops[] = {"AddV2",   "Sub",     "Mul",
+                                "RealDiv", "Maximum", "Minimum"};
+    static const struct {
+        int ra, a[4], rb, b[4];
+    } shapes[] = {
+        {4, {2, 3, 4, 5}, 4, {2, 3, 4, 5}}, {4, {2, 3, 4, 5}, 4, {1, 3, 1, 5}},
+        {4, {2, 3, 4, 5}, 1, {5}},          {2, {4, 1}, 3, {2, 1, 6}},
+        {4, {1, 4, 4, 8}, 4, {1, 1, 1, 8}},
+    };
+    static float a[MAXN], b[MAXN], ref[MAXN];
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        for (size_t oi = 0; oi < sizeof ops / sizeof ops[0]; oi++) {
+            int r =
+                shapes[si].ra > shapes[si].rb ? shapes[si].ra : shapes[si].rb;
+            int os[4];
+            for (int d = 0; d < r; d++) {
+                int ad = d - (r - shapes[si].ra), bd = d - (r - shapes[si].rb);
+                int da = ad >= 0 ? shapes[si].a[ad] : 1;
+                int db = bd >= 0 ? shapes[si].b[bd] : 1;
+                os[d] = da > db ? da : db;
+            }
+            size_t na = 1, nb = 1, no = 1;
+            for (int d = 0; d < shapes[si].ra; d++)
+                na *= (size_t)shapes[si].a[d];
+            for (int d = 0; d < shapes[si].rb; d++)
+                nb *= (size_t)shapes[si].b[d];
+            for (int d = 0; d < r; d++)
+                no *= (size_t)os[d];
+            tm_fill(a, na, 10, -2, 2);
+            tm_fill(b, nb, 11, 0.5f, 2);
+            for (size_t o = 0; o < no; o++) {
+                float x = a[bidx(o, r, os, shapes[si].ra, shapes[si].a)];
+                float y = b[bidx(o, r, os, shapes[si].rb, shapes[si].b)];
+                float v;
+                switch (oi) {
+                case 0:
+                    v = x + y;
+                    break;
+                case 1:
+                    v = x - y;
+                    break;
+                case 2:
+                    v = x * y;
+                    break;
+                case 3:
+                    v = x / y;
+                    break;
+                case 4:
+                    v = x > y ? x : y;
+                    break;
+                default:
+                    v = x < y ? x : y;
+                    break;
+                }
+                ref[o] = v;
+            }
+            tmodel m;
+            tm_init(&m);
+            tm_input(&m, "a", shapes[si].ra, shapes[si].a);
+            tm_input(&m, "b", shapes[si].rb, shapes[si].b);
+            tm_node(&m, "y", ops[oi], "a,b", "");
+            tm_output(&m, "y");
+            const char *json = tm_write(&m);
+            ASSERT(json);
+            const float *ins[2] = {a, b};
+            CHECK_BOTH(json, 2, ins, 0, ref, no, 1e-6);
+            tm_free(&m);
+        }
+    }
+}
+
+TEST(integer_floor_ops_and_compare)
+{
+    /* FloorDiv / FloorMod on int32 with negatives, via constants (folded)
+     * and via Cast from a float input (run time). */
+    static const float xv[8] = {7, -7, 7, -7, 0, 5, -1, 9};
+    static const int32_t dv[8] = {2, 2, -2, -2, 3, 5, 4, -4};
+    float fd[8], fm[8], eq[8];
+    for (int i = 0; i < 8; i++) {
+        int a = (int)xv[i], b = dv[i];
+        int q = (int)floor((double)a / b);
+        fd[i] = (float)q;
+        fm[i] = (float)(a - q * b);
+        eq[i] = (float)(q == 1);
+    }
+    int s8 = 8;
+    for (int which = 0; which < 3; which++) {
+        tmodel m;
+        char a1[128];
+        tm_init(&m);
+        tm_input(&m, "x", 1, &s8);
+        tm_const_i(&m, "d", 1, &s8, dv);
+        tm_scalar_i(&m, "one", 1);
+        snprintf(a1, sizeof a1, "\"DstT\":{\"type\":\"DT_INT32\"}");
+        tm_node(&m, "xi", "Cast", "x", a1);
+        tm_node(&m, "q", "FloorDiv", "xi,d", "");
+        tm_node(&m, "r", "FloorMod", "xi,d", "");
+        tm_node(&m, "e", "Equal", "q,one", "");
+        tm_output(&m, which == 0 ? "q" : which == 1 ? "r" : "e");
+        const char *json = tm_write(&m);
+        const float *ins[1] = {xv};
+        CHECK_BOTH(json, 1, ins, 0,
+                   which == 0   ? fd
+                   : which == 1 ? fm
+                                : eq,
+                   8, 0);
+        tm_free(&m);
+    }
+}
+
+TEST(unary_activations)
+{
+    static const char *ops[] = {"Relu", "Relu6", "Sigmoid", "Tanh"};
+    static float x[4096], ref[4096];
+    int s[4] = {1, 8, 8, 64};
+    tm_fill(x, 4096, 5, -10, 10);
+    for (int oi = 0; oi < 4; oi++) {
+        for (int i = 0; i < 4096; i++) {
+            double v = x[i];
+            ref[i] = (float)(oi == 0   ? (v < 0 ? 0 : v)
+                             : oi == 1 ? (v < 0   ? 0
+                                          : v > 6 ? 6
+                                                  : v)
+                             : oi == 2 ? 1 / (1 + exp(-v))
+                                       : tanh(v));
+        }
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, s);
+        tm_node(&m, "y", ops[oi], "x", "");
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        const float *ins[1] = {x};
+        CHECK_BOTH(json, 1, ins, 0, ref, 4096, 1e-5);
+        tm_free(&m);
+    }
+}
+
+/* --- fusions -------------------------------------------------------------- */
+
+/* x -> conv -> hard_swish (as TF writes it, constant 1/6 in float16) */
+TEST(hardswish_fusion)
+{
+    static float x[6 * 6 * 4], w[4 * 8], b[8], ref[6 * 6 * 8], got[6 * 6 * 8];
+    int xs[4] = {1, 6, 6, 4}, ws[4] = {1, 1, 4, 8}, bs = 8;
+    char attrs[1024];
+    const float sixth = 0.1666259765625f; /* float16(1/6) */
+    int pad[4] = {0, 0, 0, 0};
+    tm_fill(x, sizeof x / 4, 20, -5, 5);
+    tm_fill(w, sizeof w / 4, 21, -1, 1);
+    tm_fill(b, 8, 22, -1, 1);
+    ref_conv(x, 1, 6, 6, 4, w, 1, 1, 8, 0, b, 1, 1, 1, 1, pad, 6, 6, -INFINITY,
+             INFINITY, ref);
+    for (int i = 0; i < 6 * 6 * 8; i++) {
+        float v = ref[i], t = v + 3.0f;
+        t = t < 0 ? 0 : (t > 6 ? 6 : t);
+        ref[i] = (sixth * v) * t;
+    }
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w", 4, ws, w);
+    tm_const_f(&m, "b", 1, &bs, b);
+    tm_scalar_f(&m, "c6", sixth);
+    tm_scalar_f(&m, "c3", 3.0f);
+    tm_node(&m, "conv", "_FusedConv2D", "x,w,b",
+            conv_attrs(attrs, sizeof attrs, 1, 1, 1, 1, "SAME", NULL, "BiasAdd",
+                       NULL));
+    tm_node(&m, "hs/mul", "Mul", "c6,conv", "");
+    tm_node(&m, "hs/add", "Add", "conv,c3", "");
+    tm_node(&m, "hs/relu6", "Relu6", "hs/add", "");
+    tm_node(&m, "hs/mul_1", "Mul", "hs/mul,hs/relu6", "");
+    tm_output(&m, "hs/mul_1");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    for (int p = 0; p < 2; p++) {
+        int nodes = 0, nodes_plain = 0;
+        ASSERT_OK(run(json, p, 0, 1, ins, 0, got, 6 * 6 * 8, &nodes));
+        ASSERT(rel_err(got, ref, 6 * 6 * 8) <= 1e-6);
+        ASSERT_EQ(nodes, 2); /* conv + hard-swish */
+        ASSERT_OK(run(json, p, 1, 1, ins, 0, got, 6 * 6 * 8, &nodes_plain));
+        ASSERT(rel_err(got, ref, 6 * 6 * 8) <= 1e-6);
+        ASSERT_EQ(nodes_plain, 5);
+    }
+    tm_free(&m);
+}
+
+/* Squeeze-excite gate: conv -> +3 -> relu6 -> *(1/6) folds into one conv. */
+TEST(bias_activation_scale_fusion)
+{
+    static float x[5 * 5 * 6], w[6 * 3], b[3], ref[5 * 5 * 3], got[5 * 5 * 3];
+    int xs[4] = {1, 5, 5, 6}, ws[4] = {1, 1, 6, 3}, bs = 3;
+    int pad[4] = {0};
+    char attrs[1024];
+    tm_fill(x, sizeof x / 4, 30, -3, 3);
+    tm_fill(w, sizeof w / 4, 31, -1, 1);
+    tm_fill(b, 3, 32, -1, 1);
+    ref_conv(x, 1, 5, 5, 6, w, 1, 1, 3, 0, b, 1, 1, 1, 1, pad, 5, 5, -INFINITY,
+             INFINITY, ref);
+    for (int i = 0; i < 5 * 5 * 3; i++) {
+        float t = ref[i] + 3.0f;
+        t = t < 0 ? 0 : (t > 6 ? 6 : t);
+        ref[i] = 0.25f * t;
+    }
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w", 4, ws, w);
+    tm_const_f(&m, "b", 1, &bs, b);
+    tm_scalar_f(&m, "c3", 3.0f);
+    tm_scalar_f(&m, "q", 0.25f);
+    tm_node(&m, "conv", "_FusedConv2D", "x,w,b",
+            conv_attrs(attrs, sizeof attrs, 1, 1, 1, 1, "VALID", NULL,
+                       "BiasAdd", NULL));
+    tm_node(&m, "add", "Add", "conv,c3", "");
+    tm_node(&m, "r6", "Relu6", "add", "");
+    tm_node(&m, "mul", "Mul", "q,r6", "");
+    tm_output(&m, "mul");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    for (int p = 0; p < 2; p++) {
+        int nodes = 0;
+        ASSERT_OK(run(json, p, 0, 1, ins, 0, got, 75, &nodes));
+        ASSERT(rel_err(got, ref, 75) <= 1e-6);
+        ASSERT_EQ(nodes, 1);
+    }
+    tm_free(&m);
+}
+
+/* CenterNet's peak mask x * cast(x == maxpool3x3(x)) and TopK on it. */
+TEST(maxpool_select_equal_topk)
+{
+    static float x[16 * 16 * 3], mp[16 * 16 * 3], ref[16 * 16 * 3];
+    static float got[16 * 16 * 3];
+    int xs[4] = {1, 16, 16, 3};
+    char attrs[512], b1[16], b2[16];
+    tm_fill(x, sizeof x / 4, 40, 0, 1);
+    x[5] = x[8] = 2.0f; /* a tie for TopK */
+    for (int yy = 0; yy < 16; yy++)
+        for (int xx = 0; xx < 16; xx++)
+            for (int c = 0; c < 3; c++) {
+                float m = -INFINITY;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int y2 = yy + dy, x2 = xx + dx;
+                        if (y2 < 0 || y2 >= 16 || x2 < 0 || x2 >= 16)
+                            continue;
+                        float v = x[(y2 * 16 + x2) * 3 + c];
+                        m = v > m ? v : m;
+                    }
+                int i = (yy * 16 + xx) * 3 + c;
+                mp[i] = m;
+                ref[i] = x[i] == m ? x[i] : 0.0f;
+            }
+    snprintf(attrs, sizeof attrs,
+             "\"ksize\":{\"list\":{\"i\":[\"1\",\"3\",\"3\",\"1\"]}},"
+             "\"strides\":{\"list\":{\"i\":[\"1\",\"1\",\"1\",\"1\"]}},"
+             "\"padding\":{\"s\":\"%s\"},\"data_format\":{\"s\":\"%s\"}",
+             tm_b64("SAME", b1), tm_b64("NHWC", b2));
+    int rs[2] = {1, -1};
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_vec_i(&m, "shape", 2, rs);
+    tm_scalar_i(&m, "k", 10);
+    tm_node(&m, "mp", "MaxPool", "x", attrs);
+    tm_node(&m, "eq", "Equal", "x,mp", "");
+    tm_node(&m, "cast", "Cast", "eq", "\"DstT\":{\"type\":\"DT_FLOAT\"}");
+    tm_node(&m, "peaks", "Mul", "x,cast", "");
+    tm_node(&m, "flat", "Reshape", "peaks,shape", "");
+    tm_node(&m, "top", "TopKV2", "flat,k", "\"sorted\":{\"b\":true}");
+    tm_output(&m, "mp");
+    tm_output(&m, "peaks");
+    tm_output(&m, "top");
+    tm_output(&m, "top:1");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    CHECK_BOTH(json, 1, ins, 0, mp, 768, 0);
+    CHECK_BOTH(json, 1, ins, 1, ref, 768, 0);
+    /* reference TopK: value desc, index asc */
+    float tv[10], ti[10];
+    char used[768] = {0};
+    for (int j = 0; j < 10; j++) {
+        int best = -1;
+        for (int i = 0; i < 768; i++)
+            if (!used[i] && (best < 0 || ref[i] > ref[best]))
+                best = i;
+        used[best] = 1;
+        tv[j] = ref[best];
+        ti[j] = (float)best;
+    }
+    ASSERT_EQ(ti[0], 5); /* the tie: lower index first */
+    ASSERT_EQ(ti[1], 8);
+    CHECK_BOTH(json, 1, ins, 2, tv, 10, 0);
+    CHECK_BOTH(json, 1, ins, 3, ti, 10, 0);
+    for (int p = 0; p < 2; p++) {
+        int nodes = 0;
+        ASSERT_OK(run(json, p, 0, 1, ins, 1, got, 768, &nodes));
+        ASSERT_EQ(nodes, 4); /* maxpool, select-equal, reshape, topk */
+    }
+    tm_free(&m);
+}
+
+/* --- reductions, shapes --------------------------------------------------- */
+
+TEST(mean_axes)
+{
+    static float x[2 * 5 * 6 * 7], ref[2 * 7 * 6];
+    int xs[4] = {2, 5, 6, 7};
+    tm_fill(x, sizeof x / 4, 50, -1, 1);
+    static const int32_t axes_hw[2] = {1, 2}, axes_c[1] = {-1};
+    for (int which = 0; which < 2; which++) {
+        size_t n;
+        if (which == 0) {
+            for (int b = 0; b < 2; b++)
+                for (int c = 0; c < 7; c++) {
+                    double s = 0;
+                    for (int i = 0; i < 30; i++)
+                        s += x[(b * 30 + i) * 7 + c];
+                    ref[b * 7 + c] = (float)(s / 30);
+                }
+            n = 14;
+        } else {
+            for (int i = 0; i < 60; i++) {
+                double s = 0;
+                for (int c = 0; c < 7; c++)
+                    s += x[i * 7 + c];
+                ref[i] = (float)(s / 7);
+            }
+            n = 60;
+        }
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        if (which == 0)
+            tm_vec_i(&m, "axes", 2, axes_hw);
+        else
+            tm_vec_i(&m, "axes", 1, axes_c);
+        tm_node(&m, "y", "Mean", "x,axes",
+                which == 0 ? "\"keep_dims\":{\"b\":true}"
+                           : "\"keep_dims\":{\"b\":false}");
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        const float *ins[1] = {x};
+        CHECK_BOTH(json, 1, ins, 0, ref, n, 1e-6);
+        tm_free(&m);
+    }
+}
+
+TEST(concat_reshape_slice)
+{
+    static float a[2 * 3 * 4], b[2 * 3 * 2], ref[64];
+    int as[3] = {2, 3, 4}, bs[3] = {2, 3, 2};
+    tm_fill(a, 24, 60, -1, 1);
+    tm_fill(b, 12, 61, -1, 1);
+    /* concat on the last axis (-1) -> [2,3,6] */
+    float cat[36];
+    for (int i = 0; i < 6; i++) {
+        for (int c = 0; c < 4; c++)
+            cat[i * 6 + c] = a[i * 4 + c];
+        for (int c = 0; c < 2; c++)
+            cat[i * 6 + 4 + c] = b[i * 2 + c];
+    }
+    /* strided slice [1:, ::-1, 1:6:2] with shrink of dim 0 -> [3,3] */
+    int k = 0;
+    for (int j = 2; j >= 0; j--)
+        for (int c = 1; c < 6; c += 2)
+            ref[k++] = cat[(1 * 3 + j) * 6 + c];
+    static const int32_t beg[3] = {1, 0, 1}, end[3] = {2, 0, 6},
+                         str[3] = {1, -1, 2}, shp[2] = {-1, 9};
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "a", 3, as);
+    tm_input(&m, "b", 3, bs);
+    tm_scalar_i(&m, "axis", -1);
+    tm_vec_i(&m, "beg", 3, beg);
+    tm_vec_i(&m, "end", 3, end);
+    tm_vec_i(&m, "str", 3, str);
+    tm_vec_i(&m, "shp", 2, shp);
+    tm_scalar_i(&m, "ed", 0);
+    tm_node(&m, "cat", "ConcatV2", "a,b,axis", "\"N\":{\"i\":\"2\"}");
+    tm_node(&m, "sl", "StridedSlice", "cat,beg,end,str",
+            "\"begin_mask\":{\"i\":\"2\"},\"end_mask\":{\"i\":\"2\"},"
+            "\"shrink_axis_mask\":{\"i\":\"1\"}");
+    tm_node(&m, "r", "Reshape", "sl,shp", "");
+    tm_node(&m, "e", "ExpandDims", "r,ed", "");
+    tm_node(&m, "s", "Squeeze", "e",
+            "\"squeeze_dims\":{\"list\":{\"i\":[\"0\"]}}");
+    tm_output(&m, "cat");
+    tm_output(&m, "s");
+    const char *json = tm_write(&m);
+    const float *ins[2] = {a, b};
+    CHECK_BOTH(json, 2, ins, 0, cat, 36, 0);
+    CHECK_BOTH(json, 2, ins, 1, ref, 9, 0);
+    tm_free(&m);
+}
+
+static void ref_resize(const float *x, int H, int W, int C, int OH, int OW,
+                       int ac, int hp, float *y)
+{
+    for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++) {
+            double sy, sx;
+            if (ac) {
+                sy = OH > 1 ? oy * (double)(H - 1) / (OH - 1) : 0;
+                sx = OW > 1 ? ox * (double)(W - 1) / (OW - 1) : 0;
+            } else if (hp) {
+                sy = (oy + 0.5) * H / OH - 0.5;
+                sx = (ox + 0.5) * W / OW - 0.5;
+            } else {
+                sy = oy * (double)H / OH;
+                sx = ox * (double)W / OW;
+            }
+            if (sy < 0)
+                sy = 0;
+            if (sx < 0)
+                sx = 0;
+            int y0 = (int)sy, x0 = (int)sx;
+            int y1 = y0 + 1 < H ? y0 + 1 : H - 1,
+                x1 = x0 + 1 < W ? x0 + 1 : W - 1;
+            double fy = sy - y0, fx = sx - x0;
+            for (int c = 0; c < C; c++) {
+                double v00 = x[(y0 * W + x0) * C + c],
+                       v01 = x[(y0 * W + x1) * C + c];
+                double v10 = x[(y1 * W + x0) * C + c],
+                       v11 = x[(y1 * W + x1) * C + c];
+                y[(oy * OW + ox) * C + c] =
+                    (float)((v00 * (1 - fx) + v01 * fx) * (1 - fy) +
+                            (v10 * (1 - fx) + v11 * fx) * fy);
+            }
+        }
+}
+
+TEST(resize_bilinear_modes)
+{
+    static float x[7 * 5 * 3], ref[16 * 16 * 3];
+    int xs[4] = {1, 7, 5, 3};
+    tm_fill(x, sizeof x / 4, 70, -1, 1);
+    static const int sizes[3][2] = {{14, 10}, {16, 9}, {3, 2}};
+    for (int mode = 0; mode < 3; mode++)
+        for (int si = 0; si < 3; si++) {
+            int OH = sizes[si][0], OW = sizes[si][1];
+            ref_resize(x, 7, 5, 3, OH, OW, mode == 1, mode == 2, ref);
+            char attrs[256];
+            snprintf(attrs, sizeof attrs,
+                     "\"align_corners\":{\"b\":%s},"
+                     "\"half_pixel_centers\":{\"b\":%s}",
+                     mode == 1 ? "true" : "false",
+                     mode == 2 ? "true" : "false");
+            int32_t size[2] = {OH, OW};
+            tmodel m;
+            tm_init(&m);
+            tm_input(&m, "x", 4, xs);
+            tm_vec_i(&m, "size", 2, size);
+            tm_node(&m, "y", "ResizeBilinear", "x,size", attrs);
+            tm_output(&m, "y");
+            const char *json = tm_write(&m);
+            const float *ins[1] = {x};
+            CHECK_BOTH(json, 1, ins, 0, ref, (size_t)OH * OW * 3, 1e-5);
+            tm_free(&m);
+        }
+}
+
+TEST(pooling_and_pad)
+{
+    static float x[9 * 8 * 4], ref[16 * 16 * 8];
+    int xs[4] = {1, 9, 8, 4};
+    char b1[16], b2[16], attrs[512];
+    tm_fill(x, sizeof x / 4, 80, -1, 1);
+    /* AvgPool 3x3 stride 2 SAME: padded cells are not counted */
+    int OH = 5, OW = 4, pt, pb, pl, pr;
+    same_pad(9, 3, 2, 1, &pt, &pb);
+    same_pad(8, 3, 2, 1, &pl, &pr);
+    for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++)
+            for (int c = 0; c < 4; c++) {
+                double s = 0;
+                int n = 0;
+                for (int ky = 0; ky < 3; ky++)
+                    for (int kx = 0; kx < 3; kx++) {
+                        int iy = oy * 2 - pt + ky, ix = ox * 2 - pl + kx;
+                        if (iy < 0 || iy >= 9 || ix < 0 || ix >= 8)
+                            continue;
+                        s += x[(iy * 8 + ix) * 4 + c];
+                        n++;
+                    }
+                ref[(oy * OW + ox) * 4 + c] = (float)(s / n);
+            }
+    snprintf(attrs, sizeof attrs,
+             "\"ksize\":{\"list\":{\"i\":[\"1\",\"3\",\"3\",\"1\"]}},"
+             "\"strides\":{\"list\":{\"i\":[\"1\",\"2\",\"2\",\"1\"]}},"
+             "\"padding\":{\"s\":\"%s\"},\"data_format\":{\"s\":\"%s\"}",
+             tm_b64("SAME", b1), tm_b64("NHWC", b2));
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_node(&m, "y", "AvgPool", "x", attrs);
+    tm_output(&m, "y");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    CHECK_BOTH(json, 1, ins, 0, ref, (size_t)OH * OW * 4, 1e-6);
+    tm_free(&m);
+
+    /* MaxPool 2x2 stride 2 VALID, then Pad channels 4 -> 8 (BlazeFace) */
+    for (int oy = 0; oy < 4; oy++)
+        for (int ox = 0; ox < 4; ox++)
+            for (int c = 0; c < 8; c++) {
+                float v = 0;
+                if (c >= 1 && c < 5) {
+                    v = -INFINITY;
+                    for (int ky = 0; ky < 2; ky++)
+                        for (int kx = 0; kx < 2; kx++) {
+                            float t = x[((oy * 2 + ky) * 8 + ox * 2 + kx) * 4 +
+                                        c - 1];
+                            v = t > v ? t : v;
+                        }
+                }
+                ref[(oy * 4 + ox) * 8 + c] = v;
+            }
+    snprintf(attrs, sizeof attrs,
+             "\"ksize\":{\"list\":{\"i\":[\"1\",\"2\",\"2\",\"1\"]}},"
+             "\"strides\":{\"list\":{\"i\":[\"1\",\"2\",\"2\",\"1\"]}},"
+             "\"padding\":{\"s\":\"%s\"},\"data_format\":{\"s\":\"%s\"}",
+             tm_b64("VALID", b1), tm_b64("NHWC", b2));
+    static const int32_t pads[8] = {0, 0, 0, 0, 0, 0, 1, 3};
+    int ps[2] = {4, 2};
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_i(&m, "pads", 2, ps, pads);
+    tm_node(&m, "mp", "MaxPool", "x", attrs);
+    tm_node(&m, "y", "Pad", "mp,pads", "");
+    tm_output(&m, "y");
+    json = tm_write(&m);
+    CHECK_BOTH(json, 1, ins, 0, ref, 4 * 4 * 8, 0);
+    tm_free(&m);
+}
+
+TEST(gather_and_cast)
+{
+    static float p[5 * 4], ref[3 * 4];
+    int ps[2] = {5, 4}, is = 3;
+    float idx[3] = {4, 0, 2};
+    tm_fill(p, 20, 90, -1, 1);
+    for (int j = 0; j < 3; j++)
+        for (int c = 0; c < 4; c++)
+            ref[j * 4 + c] = p[(int)idx[j] * 4 + c];
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "p", 2, ps);
+    tm_input(&m, "i", 1, &is);
+    tm_scalar_i(&m, "axis", 0);
+    tm_node(&m, "ii", "Cast", "i", "\"DstT\":{\"type\":\"DT_INT32\"}");
+    tm_node(&m, "y", "GatherV2", "p,ii,axis", "\"batch_dims\":{\"i\":\"0\"}");
+    tm_output(&m, "y");
+    const char *json = tm_write(&m);
+    const float *ins[2] = {p, idx};
+    CHECK_BOTH(json, 2, ins, 0, ref, 12, 0);
+    /* an index out of range is an error at run time, not a wild read */
+    float bad[3] = {4, 5, 0};
+    const float *ins2[2] = {p, bad};
+    float got[12];
+    for (int pp = 0; pp < 2; pp++)
+        ASSERT_EQ(run(json, pp, 0, 2, ins2, 0, got, 12, NULL), SPATIA_RANGE);
+    tm_free(&m);
+}
+
+/* A chain long enough for the arena to reuse bytes; a residual add reads a
+ * tensor written many steps earlier, which must not have been overwritten. */
+TEST(arena_reuse_residual)
+{
+    static float x[8 * 8 * 4], w[9 * 4 * 4], ref[8 * 8 * 4], t1[8 * 8 * 4];
+    int xs[4] = {1, 8, 8, 4}, ws[4] = {3, 3, 4, 4};
+    int pad[4] = {1, 1, 1, 1};
+    char attrs[1024];
+    tm_fill(x, sizeof x / 4, 100, -1, 1);
+    tm_fill(w, sizeof w / 4, 101, -0.3f, 0.3f);
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w", 4, ws, w);
+    conv_attrs(attrs, sizeof attrs, 1, 1, 1, 1, "SAME", NULL, NULL, NULL);
+    memcpy(ref, x, sizeof x);
+    char prev[16] = "x", name[16];
+    for (int i = 0; i < 6; i++) {
+        snprintf(name, sizeof name, "c%d", i);
+        char ins_s[40];
+        snprintf(ins_s, sizeof ins_s, "%s,w", prev);
+        tm_node(&m, name, "Conv2D", ins_s, attrs);
+        ref_conv(ref, 1, 8, 8, 4, w, 3, 3, 4, 0, NULL, 1, 1, 1, 1, pad, 8, 8,
+                 -INFINITY, INFINITY, t1);
+        memcpy(ref, t1, sizeof t1);
+        snprintf(prev, sizeof prev, "%s", name);
+    }
+    tm_node(&m, "y", "AddV2", "c5,x", "");
+    for (int i = 0; i < 8 * 8 * 4; i++)
+        ref[i] += x[i];
+    tm_output(&m, "y");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    CHECK_BOTH(json, 1, ins, 0, ref, 256, 1e-5);
+    tm_free(&m);
+}
+
+TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
+          T(binary_broadcasting), T(integer_floor_ops_and_compare),
+          T(unary_activations), T(hardswish_fusion),
+          T(bias_activation_scale_fusion), T(maxpool_select_equal_topk),
+          T(mean_axes), T(concat_reshape_slice), T(resize_bilinear_modes),
+          T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual))
