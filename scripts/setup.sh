@@ -2,7 +2,11 @@
 # setup.sh - everything spatia needs on a fresh Debian 12, idempotently:
 #   1. the Debian packages it builds and tests with (apt-get, only if missing);
 #   2. the PETS09-S2L1 video (vtest.avi) and a few sample images, taken out of
-#      Debian's opencv-doc package into the git-ignored .cache/ folder.
+#      Debian's opencv-doc package into the git-ignored .cache/ folder;
+#   3. the TF.js models (scripts/fetch-models.sh -> models/), the pinned TF.js
+#      reference tools (npm ci in tools/tfjs-ref/) and the TF.js reference
+#      outputs the C engine is checked against (scripts/make-reference.sh ->
+#      .cache/tfjs-ref/).
 # Re-running it does nothing when everything is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,4 +64,24 @@ if [ $need = 1 ]; then
     done
     [ -n "${tmp:-}" ] && rm -rf "$tmp"
 fi
+# Node.js + npm run the TF.js reference tools. The machines ship Node 20;
+# Debian's own packages are the fallback.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "setup: installing Debian packages: nodejs npm"
+    apt_install nodejs npm
+fi
+
+scripts/fetch-models.sh
+
+# npm ci only when package-lock.json changed since the last install.
+TFJS=tools/tfjs-ref
+lock_hash=$(sha256sum "$TFJS/package-lock.json" | cut -d' ' -f1)
+stamp=$TFJS/node_modules/.spatia-lock.sha256
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+    echo "setup: npm ci in $TFJS"
+    (cd "$TFJS" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock_hash" >"$stamp"
+fi
+
+scripts/make-reference.sh
 echo "setup: ok"
