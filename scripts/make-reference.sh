@@ -26,13 +26,8 @@ scripts/fetch-models.sh --check ||
     die "models/ incomplete: run scripts/fetch-models.sh"
 command -v ffmpeg >/dev/null || die "ffmpeg not found: run scripts/setup.sh"
 
-# Datasets live beside the repo (CI) or in /work/shared (developers).
-DATASETS=${SPATIA_DATASETS:-}
-if [ -z "$DATASETS" ]; then
-    for d in "$ROOT/../shared/datasets" /work/shared/datasets; do
-        if [ -d "$d" ]; then DATASETS=$d; break; fi
-    done
-fi
+# Datasets live beside the repo in ../shared (or where SPATIA_DATASETS says).
+DATASETS=${SPATIA_DATASETS:-$ROOT/../shared/datasets}
 
 # name|source|frame
 IMAGES=(

@@ -17,7 +17,7 @@ mkdir -p "$CACHE"
 PKGS=(build-essential cmake pkg-config
       libavformat-dev libavcodec-dev libswscale-dev libavutil-dev ffmpeg
       libxnnpack-dev libpthreadpool-dev
-      rtsp-server-perl)
+      rtsp-server-perl python3)
 
 missing=()
 for p in "${PKGS[@]}"; do

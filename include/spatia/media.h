@@ -69,8 +69,11 @@ int spatia_media_read(spatia_media *m, spatia_frame *frame);
  * async-signal-safe. */
 void spatia_media_interrupt(spatia_media *m);
 
-/* Native size of the stream and the processed size frames come out at. */
+/* Processed size in px: the size frames come out at. */
 void spatia_media_size(const spatia_media *m, int *width, int *height);
+
+/* Native size in px of the stream as decoded. */
+void spatia_media_native_size(const spatia_media *m, int *width, int *height);
 
 /* Nominal frame rate from the container (frames per second), 0 if unknown. */
 double spatia_media_fps(const spatia_media *m);
