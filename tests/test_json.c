@@ -1,6 +1,7 @@
 /* test_json.c - the JSON reader and the text buffer. */
 #include <stdlib.h>
 
+#include "core/file.h"
 #include "core/json.h"
 #include "core/sbuf.h"
 #include "spatia/error.h"
@@ -87,5 +88,33 @@ TEST(sbuf_json_output)
     sb_free(&b);
 }
 
-TEST_MAIN(T(parse_values), T(parse_errors_have_positions), T(depth_is_capped),
+TEST(files_read_whole_and_capped)
+{
+    char path[] = "/tmp/spatia-json-XXXXXX", err[160];
+    int fd = mkstemp(path);
+    ASSERT(fd >= 0);
+    ASSERT_EQ(write(fd, "{\"a\": [1, 2]}", 13), 13);
+    close(fd);
+    char *buf;
+    size_t len;
+    ASSERT_OK(file_read_all(path, 1 << 20, &buf, &len, err, sizeof err));
+    ASSERT_EQ(len, 13);
+    ASSERT_EQ(buf[13], '\0');
+    free(buf);
+    ASSERT_EQ(file_read_all(path, 8, &buf, &len, err, sizeof err),
+              SPATIA_RANGE);
+    ASSERT(strstr(err, "larger") != NULL);
+    json_doc *d;
+    json_error e;
+    ASSERT_OK(json_parse_file(path, &d, &e));
+    ASSERT_EQ(json_get(json_root(d), "a")->count, 2);
+    json_doc_free(d);
+    unlink(path);
+    ASSERT_EQ(json_parse_file(path, &d, &e), SPATIA_NOTFOUND);
+    ASSERT(strstr(e.msg, "cannot open") != NULL);
+    ASSERT_EQ(file_read_all("/", 1 << 20, &buf, &len, err, sizeof err),
+              SPATIA_IO);
+}
+
+TEST_MAIN(T(files_read_whole_and_capped), T(parse_values), T(parse_errors_have_positions), T(depth_is_capped),
           T(sbuf_json_output))

@@ -6,6 +6,7 @@
  * one walk over the blocks.
  */
 #include "core/json.h"
+#include "core/file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -459,61 +460,22 @@ int json_parse(const char *text, size_t len, json_doc **out, json_error *err)
 
 int json_parse_file(const char *path, json_doc **out, json_error *err)
 {
-    FILE *f;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    char *buf, msg[sizeof err->msg];
+    size_t len;
     int rc;
 
     if (!path || !out)
         return SPATIA_EINVAL;
-    f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
+    rc = file_read_all(path, (size_t)1 << 30, &buf, &len, msg, sizeof msg);
+    if (rc) {
         if (err) {
             err->line = err->col = 0;
-            snprintf(err->msg, sizeof err->msg, "cannot open: %s",
-                     strerror(e));
+            snprintf(err->msg, sizeof err->msg, "%s", msg);
         }
-        return e == ENOENT ? SPATIA_NOTFOUND : SPATIA_IO;
-    }
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nb;
-            if (ncap > ((size_t)1 << 30)) {
-                rc = SPATIA_RANGE;
-                if (err) {
-                    err->line = err->col = 0;
-                    snprintf(err->msg, sizeof err->msg,
-                             "file larger than 1 GiB");
-                }
-                goto done;
-            }
-            nb = realloc(buf, ncap);
-            if (!nb) {
-                rc = SPATIA_NOMEM;
-                goto done;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    if (ferror(f)) {
-        rc = SPATIA_IO;
-        if (err) {
-            err->line = err->col = 0;
-            snprintf(err->msg, sizeof err->msg, "read error");
-        }
-        goto done;
+        return rc;
     }
     rc = json_parse(buf, len, out, err);
-done:
     free(buf);
-    fclose(f);
     return rc;
 }
 

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/file.h"
 #include "core/json.h"
 #include "spatia/error.h"
 
@@ -1184,9 +1185,8 @@ done:
 int spatia_config_load(const char *path, spatia_op op, spatia_config **out,
                        char *errbuf, int errlen)
 {
-    FILE *f;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    char *buf, msg[160];
+    size_t len;
     int rc;
 
     if (!path || !out) {
@@ -1195,53 +1195,15 @@ int spatia_config_load(const char *path, spatia_op op, spatia_config **out,
         return SPATIA_EINVAL;
     }
     *out = NULL;
-    f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
+    rc = file_read_all(path, CONFIG_MAX_FILE, &buf, &len, msg, sizeof msg);
+    if (rc) {
         if (errbuf && errlen > 0)
-            snprintf(errbuf, (size_t)errlen, "%s: cannot open: %s", path,
-                     strerror(e));
-        return e == ENOENT ? SPATIA_NOTFOUND : SPATIA_IO;
-    }
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 16384;
-            char *nb;
-            if (cap >= CONFIG_MAX_FILE) {
-                if (errbuf && errlen > 0)
-                    snprintf(errbuf, (size_t)errlen,
-                             "%s: file larger than %u MiB", path,
-                             CONFIG_MAX_FILE >> 20);
-                rc = SPATIA_CONFIG;
-                goto done;
-            }
-            nb = realloc(buf, ncap);
-            if (!nb) {
-                if (errbuf && errlen > 0)
-                    snprintf(errbuf, (size_t)errlen, "%s: out of memory", path);
-                rc = SPATIA_NOMEM;
-                goto done;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    if (ferror(f)) {
-        int e = errno;
-        if (errbuf && errlen > 0)
-            snprintf(errbuf, (size_t)errlen, "%s: cannot read: %s", path,
-                     strerror(e ? e : EIO));
-        rc = SPATIA_IO;
-        goto done;
+            snprintf(errbuf, (size_t)errlen, "%s: %s", path, msg);
+        /* an oversized file is a configuration error, not an I/O one */
+        return rc == SPATIA_RANGE ? SPATIA_CONFIG : rc;
     }
     rc = spatia_config_parse(buf, len, op, path, out, errbuf, errlen);
-done:
     free(buf);
-    fclose(f);
     return rc;
 }
 
