@@ -1,17 +1,21 @@
 /*
  * test_annotate.c - drawing primitives (pixel-checked), the frame
- * annotator, and the video writer (encode, then decode back with FFmpeg).
+ * annotator, the video writer (encode, then decode back with FFmpeg) and
+ * `spatia run --video-out` on PETS09.
  *
  * Images get a padded stride and a known background so that any write
  * outside the clipped area (including the padding bytes) is caught; the
  * ASan build catches writes outside the buffer.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -544,12 +548,31 @@ TEST(annotate_track_colors_distinct)
 
 static char tmpdir[64];
 
+static int rm_entry(const char *p, const struct stat *sb, int flag,
+                    struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+/* The temp folder goes at exit, also when a test failed or ran alone. */
+static void rm_tmpdir(void)
+{
+    if (tmpdir[0])
+        nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static const char *tmp_path(const char *name, char *buf, size_t len)
 {
     if (!tmpdir[0]) {
         snprintf(tmpdir, sizeof tmpdir, "/tmp/spatia-annotate-XXXXXX");
-        if (!mkdtemp(tmpdir))
+        if (!mkdtemp(tmpdir)) {
+            tmpdir[0] = 0;
             return NULL;
+        }
+        atexit(rm_tmpdir);
     }
     snprintf(buf, len, "%s/%s", tmpdir, name);
     return buf;
@@ -581,6 +604,8 @@ typedef struct decoded {
     double t[64];                 /* presentation time, s */
     int monotonic;                /* times strictly increase */
     AVRational tb;
+    int roi[4];    /* x0, y0, x1, y1 in the chroma planes; x1 > 0 = used */
+    double roi_cr; /* mean Cr of frame 0 over roi */
 } decoded;
 
 static double mean_luma(const AVFrame *f, int x0, int y0, int x1, int y1)
@@ -602,6 +627,14 @@ static void note_frame(decoded *d, const AVFrame *f)
     if (i > 0 && !(t > d->t[i < 64 ? i - 1 : 63]))
         d->monotonic = 0;
     d->t[i < 64 ? i : 63] = t;
+    if (i == 0 && d->roi[2] > 0 && f->format == AV_PIX_FMT_YUV420P) {
+        double sum = 0;
+        int n = 0;
+        for (int y = d->roi[1]; y <= d->roi[3]; y++)
+            for (int x = d->roi[0]; x <= d->roi[2]; x++, n++)
+                sum += f->data[2][(size_t)y * (size_t)f->linesize[2] + x];
+        d->roi_cr = sum / n;
+    }
     if (i < 64 && f->format == AV_PIX_FMT_YUV420P && f->width >= 150 &&
         f->height >= 100) {
         int x = square_x(i);
@@ -611,7 +644,7 @@ static void note_frame(decoded *d, const AVFrame *f)
 }
 
 /* Decodes every frame of `path`. Returns 0 or a negative AVERROR. */
-static int decode_file(const char *path, decoded *d)
+static int decode_file_roi(const char *path, decoded *d, const int *roi)
 {
     AVFormatContext *fc = NULL;
     AVCodecContext *dc = NULL;
@@ -619,6 +652,8 @@ static int decode_file(const char *path, decoded *d)
     AVFrame *f = av_frame_alloc();
     int rc, si;
     memset(d, 0, sizeof *d);
+    if (roi)
+        memcpy(d->roi, roi, sizeof d->roi);
     d->monotonic = 1;
     if (!pkt || !f) {
         rc = AVERROR(ENOMEM);
@@ -673,6 +708,11 @@ out:
     avcodec_free_context(&dc);
     avformat_close_input(&fc);
     return rc;
+}
+
+static int decode_file(const char *path, decoded *d)
+{
+    return decode_file_roi(path, d, NULL);
 }
 
 /* Writes n moving-square frames of w x h at 25 fps. */
@@ -937,10 +977,85 @@ TEST(writer_error_midway)
     ASSERT_EQ(crc, SPATIA_IO);
 }
 
-TEST(cleanup_tmpdir)
+/* Runs the spatia CLI with args (NULL-terminated), stdout to /dev/null,
+ * stderr to errfile. Returns the exit code. */
+static int run_cli(const char *errfile, const char **args)
 {
-    if (tmpdir[0])
-        ASSERT_OK(rmdir(tmpdir));
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = SPATIA_BIN;
+    while (*args && n < 31)
+        argv[n++] = *args++;
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int dn = open("/dev/null", O_WRONLY);
+        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(dn, 1);
+        dup2(fd, 2);
+        execv(SPATIA_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    if (pid < 0 || waitpid(pid, &st, 0) < 0)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int file_contains(const char *file, const char *needle)
+{
+    char buf[4096];
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return strstr(buf, needle) != NULL;
+}
+
+/* `spatia run --video-out` on PETS09 (ground-truth tracks, 40 frames):
+ * one video frame per processed frame, at the processed size, with the
+ * zone's cyan tint visible against the source video. */
+TEST(cli_video_out)
+{
+    char video[512], gt[512], cfg[512], out[128], errf[128];
+    if (!test_cache("vtest.avi", video, sizeof video))
+        TEST_SKIP(".cache/vtest.avi missing (run make setup)");
+    if (!test_dataset("mot15/PETS09-S2L1/gt/gt.txt", gt, sizeof gt))
+        TEST_SKIP("../shared/datasets/mot15 not present");
+    snprintf(cfg, sizeof cfg, "%s/configs/pets09-demo.json", SPATIA_SOURCE_DIR);
+    ASSERT(tmp_path("pets.mp4", out, sizeof out));
+    ASSERT(tmp_path("stderr.txt", errf, sizeof errf));
+    const char *a[] = {"run", "--input",     video, "--config",
+                       cfg,   "--tracks",    gt,    "--max-frames",
+                       "40",  "--video-out", out,   "--quiet",
+                       NULL};
+    ASSERT_EQ(run_cli(errf, a), 0);
+
+    /* zone interior, left of the line and below the label (pets09-demo:
+     * x 0.30..0.70, y 0.40..0.65 of 768x576), in chroma-plane px */
+    int roi[4] = {125, 130, 170, 150};
+    decoded d, src;
+    ASSERT_OK(decode_file_roi(out, &d, roi));
+    ASSERT_OK(decode_file_roi(video, &src, roi));
+    ASSERT_EQ(d.frames, 40);
+    ASSERT_EQ(d.width, 768);
+    ASSERT_EQ(d.height, 576);
+    ASSERT(d.monotonic);
+    fprintf(stderr, "zone Cr: source %.1f, annotated %.1f\n", src.roi_cr,
+            d.roi_cr);
+    ASSERT(d.roi_cr < src.roi_cr - 10); /* cyan lowers Cr */
+    unlink(out);
+
+    /* an unwritable output fails before any work, naming the file */
+    const char *b[] = {"run",      "--input",     video,
+                       "--config", cfg,           "--tracks",
+                       gt,         "--video-out", "/nonexistent-dir/v.mp4",
+                       NULL};
+    ASSERT_EQ(run_cli(errf, b), 1);
+    ASSERT(file_contains(errf, "/nonexistent-dir/v.mp4"));
+    unlink(errf);
 }
 
 TEST_MAIN(T(rect_outline_pixels), T(fill_rect_alpha), T(line_bresenham),
@@ -950,4 +1065,4 @@ TEST_MAIN(T(rect_outline_pixels), T(fill_rect_alpha), T(line_bresenham),
           T(annotate_track_colors_distinct), T(writer_roundtrip_mp4),
           T(writer_roundtrip_mpeg4), T(writer_other_containers),
           T(writer_odd_size_and_repeated_pts), T(writer_errors),
-          T(writer_full_disk), T(writer_error_midway), T(cleanup_tmpdir))
+          T(writer_full_disk), T(writer_error_midway), T(cli_video_out))
