@@ -39,6 +39,8 @@ typedef struct spatia_run_opts {
     int64_t start_time_ms;    /* files: Unix ms of frame 0; <0 = now */
     int64_t max_frames;       /* stop after this many; 0 = all */
     int64_t lost_ttl_ms;      /* tracker: keep lost tracks; 0 = default */
+    const char *video_out;    /* annotated video written here if not NULL
+                                 (container from the extension, e.g. .mp4) */
 } spatia_run_opts;
 
 typedef struct spatia_run_result {

@@ -20,7 +20,7 @@ static void usage(FILE *f)
         "                  [--source-id ID] [--output FILE] [--live] [--rtsp-udp]\n"
         "                  [--tracks-out FILE] [--width N] [--seed N]\n"
         "                  [--start-time MS] [--max-frames N] [--model PATH]\n"
-        "                  [--threads N] [--quiet]\n"
+        "                  [--threads N] [--video-out FILE] [--quiet]\n"
         "\n"
         "  --input        video file, rtsp://, http(s):// URL (VIDEO_URL)\n"
         "  --config       SPACEANALYTICS_CONFIG JSON (object, JSON string,\n"
@@ -42,6 +42,8 @@ static void usage(FILE *f)
         "  --seed         make track and event ids reproducible\n"
         "  --start-time   Unix ms of the first frame of a file (default now)\n"
         "  --max-frames   stop after N frames\n"
+        "  --video-out    write an annotated video (boxes, track ids, zones,\n"
+        "                 lines, counts); container from the extension (.mp4)\n"
         "  --quiet        no summary table on stderr\n"
         "\n"
         "exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error\n");
@@ -82,6 +84,7 @@ int cli_run(int argc, char **argv)
         {"max-frames", required_argument, 0, 'n'},
         {"model", required_argument, 0, 'm'},
         {"threads", required_argument, 0, 'j'},
+        {"video-out", required_argument, 0, 'V'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -93,7 +96,7 @@ int cli_run(int argc, char **argv)
 
     spatia_run_opts_default(&o);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:c:p:d:T:s:o:lut:w:S:b:n:m:j:qh",
+    while ((c = getopt_long(argc, argv, "i:c:p:d:T:s:o:lut:w:S:b:n:m:j:V:qh",
                             longopts, NULL)) != -1) {
         switch (c) {
         case 'i': o.input = optarg; break;
@@ -113,6 +116,7 @@ int cli_run(int argc, char **argv)
         case 'u': o.rtsp_udp = 1; break;
         case 't': o.tracks_out = optarg; break;
         case 'm': o.model = optarg; break;
+        case 'V': o.video_out = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         case 'w':

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "spatia/annotate.h"
 #include "spatia/detect.h"
 #include "spatia/error.h"
 #include "spatia/events.h"
@@ -123,6 +124,8 @@ int spatia_pipeline_run(const spatia_run_opts *o, spatia_run_result *res,
     spatia_analytics *an = NULL;
     FILE *tracks_out = NULL;
     spatia_detection *dets = NULL;
+    spatia_video_writer *vw = NULL;
+    uint8_t *vbuf = NULL; /* the frame being annotated, w x h RGB24 */
     ctx c;
     spatia_media_opts mo;
     spatia_frame frame;
@@ -222,6 +225,19 @@ int spatia_pipeline_run(const spatia_run_opts *o, spatia_run_result *res,
         rc = SPATIA_NOMEM;
         goto fail;
     }
+    if (o->video_out) {
+        double fps = spatia_media_fps(media);
+        rc = spatia_video_writer_open(o->video_out, w, h,
+                                      fps > 0.0 ? fps : 25.0, &vw, errbuf,
+                                      errlen);
+        if (rc)
+            goto fail;
+        vbuf = malloc((size_t)w * (size_t)h * 3);
+        if (!vbuf) {
+            rc = SPATIA_NOMEM;
+            goto fail;
+        }
+    }
 
     c.src.id = o->source_id ? o->source_id : "camera";
     c.src.width = w;
@@ -291,6 +307,23 @@ int spatia_pipeline_run(const spatia_run_opts *o, spatia_run_result *res,
                         (t->box.y2 - t->box.y1) / sy, t->score);
             }
         }
+        if (vw) {
+            const spatia_rule_stats *st;
+            int nst;
+            for (int y = 0; y < h; y++)
+                memcpy(vbuf + (size_t)y * (size_t)w * 3,
+                       frame.data + (size_t)y * (size_t)frame.stride,
+                       (size_t)w * 3);
+            spatia_analytics_stats(an, &st, &nst);
+            spatia_annotate_frame(vbuf, w * 3, w, h, cfg, tracks, ntracks,
+                                  st, nst);
+            rc = spatia_video_writer_write(vw, vbuf, w * 3, frame.pts_ms);
+            if (rc) {
+                snprintf(errbuf, (size_t)errlen, "video out %s",
+                         spatia_video_writer_error(vw));
+                goto fail;
+            }
+        }
         if (res)
             res->frames++;
     }
@@ -303,6 +336,15 @@ int spatia_pipeline_run(const spatia_run_opts *o, spatia_run_result *res,
         snprintf(errbuf, (size_t)errlen, "%s: write failed", o->tracks_out);
         rc = SPATIA_IO;
         goto fail;
+    }
+    if (vw) {
+        rc = spatia_video_writer_close(vw);
+        vw = NULL;
+        if (rc) {
+            snprintf(errbuf, (size_t)errlen, "video out %s: %s",
+                     o->video_out, spatia_strerror(rc));
+            goto fail;
+        }
     }
     if (table)
         print_table(table, an);
@@ -319,6 +361,8 @@ fail:
     if (tracks_out)
         fclose(tracks_out);
     free(dets);
+    spatia_video_writer_close(vw); /* after a failure: just release */
+    free(vbuf);
     spatia_sink_destroy(c.sink);
     spatia_event_writer_destroy(c.writer);
     spatia_analytics_destroy(an);
