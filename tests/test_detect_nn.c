@@ -62,7 +62,7 @@ TEST(resize_matches_reference)
         /* twice: a second source size rebuilds the tables */
         for (int pass = 0; pass < 2; pass++) {
             int w = pass ? sw - 1 : sw;
-            vision_resize_rgb24(&r, img, w, sh, stride, out, 0.5f, -1.0f);
+            vision_resize_rgb24(&r, img, w, sh, stride, out, 0.5f, -1.0f, NULL);
             double worst = 0;
             for (int oy = 0; oy < dh; oy++)
                 for (int ox = 0; ox < dw; ox++)

@@ -10,6 +10,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <pthreadpool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,8 @@ typedef struct detnn {
     int iw, ih;       /* model input size, px */
     const float *det; /* [N,6] detections output */
     int ndet;
-    vision_resizer rs; /* frame -> input tables */
+    vision_resizer rs;  /* frame -> input tables */
+    pthreadpool_t pool; /* resize rows; NULL when single-threaded */
     /* post-processing scratch, ndet entries each */
     spatia_detection *cand;
     int *order;
@@ -52,6 +54,8 @@ static void detnn_free(void *self)
         return;
     spatia_nn_model_destroy(d->m);
     vision_resizer_free(&d->rs);
+    if (d->pool)
+        pthreadpool_destroy(d->pool);
     free(d->cand);
     free(d->order);
     free(d->dead);
@@ -85,7 +89,7 @@ static int detnn_detect(void *self, const spatia_frame *f,
         f->height <= 0 || f->width > INT_MAX / 3 || f->stride < 3 * f->width)
         return SPATIA_EINVAL;
     vision_resize_rgb24(&d->rs, f->data, f->width, f->height, f->stride, d->in,
-                        d->o.in_scale, d->o.in_offset);
+                        d->o.in_scale, d->o.in_offset, d->pool);
     if ((rc = spatia_nn_run(d->m)))
         return rc;
 
@@ -195,6 +199,13 @@ int spatia_detsrc_nn_create(const char *model_json, const spatia_nn_opts *nn,
     if ((rc = vision_resizer_init(&d->rs, d->iw, d->ih))) {
         detnn_free(d);
         return rc;
+    }
+    spatia_nn_info info;
+    spatia_nn_info_get(d->m, &info);
+    if (info.threads > 1 &&
+        !(d->pool = pthreadpool_create((size_t)info.threads))) {
+        detnn_free(d);
+        return SPATIA_NOMEM;
     }
     int found = -1;
     for (int i = 0; i < spatia_nn_output_count(d->m) && found < 0; i++) {

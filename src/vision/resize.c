@@ -4,6 +4,7 @@
  */
 #include "vision/resize.h"
 
+#include <pthreadpool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,8 +62,36 @@ static void axis_table(int src, int dst, int *lo, int *hi, float *w, int mul)
     }
 }
 
+typedef struct rs_ctx {
+    const vision_resizer *r;
+    const uint8_t *src;
+    int stride;
+    float *dst, scale, offset;
+} rs_ctx;
+
+static void resize_row(void *ctx, size_t oy)
+{
+    const rs_ctx *c = ctx;
+    const vision_resizer *r = c->r;
+    const uint8_t *r0 = c->src + (size_t)r->y0[oy] * (size_t)c->stride;
+    const uint8_t *r1 = c->src + (size_t)r->y1[oy] * (size_t)c->stride;
+    const float wy = r->wy[oy], sc = c->scale, off = c->offset;
+    float *out = c->dst + oy * (size_t)r->dw * 3;
+    for (int ox = 0; ox < r->dw; ox++) {
+        const uint8_t *p0 = r0 + r->x0[ox], *p1 = r0 + r->x1[ox];
+        const uint8_t *q0 = r1 + r->x0[ox], *q1 = r1 + r->x1[ox];
+        const float wx = r->wx[ox];
+        for (int k = 0; k < 3; k++) {
+            float t = p0[k] + (float)(p1[k] - p0[k]) * wx;
+            float u = q0[k] + (float)(q1[k] - q0[k]) * wx;
+            out[3 * ox + k] = (t + (u - t) * wy) * sc + off;
+        }
+    }
+}
+
 void vision_resize_rgb24(vision_resizer *r, const uint8_t *src, int sw, int sh,
-                         int stride, float *dst, float scale, float offset)
+                         int stride, float *dst, float scale, float offset,
+                         pthreadpool_t pool)
 {
     if (r->sw != sw || r->sh != sh) {
         axis_table(sw, r->dw, r->x0, r->x1, r->wx, 3);
@@ -70,19 +99,10 @@ void vision_resize_rgb24(vision_resizer *r, const uint8_t *src, int sw, int sh,
         r->sw = sw;
         r->sh = sh;
     }
-    float *out = dst;
-    for (int oy = 0; oy < r->dh; oy++) {
-        const uint8_t *r0 = src + (size_t)r->y0[oy] * (size_t)stride;
-        const uint8_t *r1 = src + (size_t)r->y1[oy] * (size_t)stride;
-        const float wy = r->wy[oy];
-        for (int ox = 0; ox < r->dw; ox++) {
-            const int a = r->x0[ox], b = r->x1[ox];
-            const float wx = r->wx[ox];
-            for (int c = 0; c < 3; c++) {
-                float t = r0[a + c] + (float)(r0[b + c] - r0[a + c]) * wx;
-                float u = r1[a + c] + (float)(r1[b + c] - r1[a + c]) * wx;
-                *out++ = (t + (u - t) * wy) * scale + offset;
-            }
-        }
-    }
+    rs_ctx c = {r, src, stride, dst, scale, offset};
+    if (pool)
+        pthreadpool_parallelize_1d(pool, resize_row, &c, (size_t)r->dh, 0);
+    else
+        for (int oy = 0; oy < r->dh; oy++)
+            resize_row(&c, (size_t)oy);
 }

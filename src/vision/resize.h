@@ -30,8 +30,11 @@ void vision_resizer_free(vision_resizer *r);
 
 /* Resizes a sw x sh RGB24 image (`stride` bytes per row) into dst, dh rows
  * of dw * 3 floats, each value = byte * scale + offset. Rebuilds the
- * tables when the source size changed (no allocation). */
+ * tables when the source size changed (no allocation). Rows are split over
+ * `pool` (NULL: the calling thread). */
+struct pthreadpool;
 void vision_resize_rgb24(vision_resizer *r, const uint8_t *src, int sw, int sh,
-                         int stride, float *dst, float scale, float offset);
+                         int stride, float *dst, float scale, float offset,
+                         struct pthreadpool *pool);
 
 #endif
