@@ -956,9 +956,84 @@ TEST(arena_reuse_residual)
     tm_free(&m);
 }
 
+/* Relu(concat(conv(x), resize(conv_s2(x)), x)) on channels: the relu moves
+ * into the producers and the first two inputs are written in place into
+ * channel slices of the concat; the third (a graph input) is copied. */
+TEST(concat_views_with_activation)
+{
+    static float x[8 * 8 * 4], w1[4 * 3], w2[9 * 4 * 2], a[8 * 8 * 3];
+    static float sm[4 * 4 * 2], b[8 * 8 * 2], ref[8 * 8 * 9];
+    int xs[4] = {1, 8, 8, 4}, w1s[4] = {1, 1, 4, 3}, w2s[4] = {3, 3, 4, 2};
+    int pad0[4] = {0}, pad2[4];
+    char attrs[1024], attrs2[1024];
+    tm_fill(x, sizeof x / 4, 110, -1, 1);
+    tm_fill(w1, sizeof w1 / 4, 111, -1, 1);
+    tm_fill(w2, sizeof w2 / 4, 112, -1, 1);
+    ref_conv(x, 1, 8, 8, 4, w1, 1, 1, 3, 0, NULL, 1, 1, 1, 1, pad0, 8, 8,
+             -INFINITY, INFINITY, a);
+    same_pad(8, 3, 2, 1, &pad2[0], &pad2[1]);
+    same_pad(8, 3, 2, 1, &pad2[2], &pad2[3]);
+    ref_conv(x, 1, 8, 8, 4, w2, 3, 3, 2, 0, NULL, 2, 2, 1, 1, pad2, 4, 4,
+             -INFINITY, INFINITY, sm);
+    ref_resize(sm, 4, 4, 2, 8, 8, 0, 0, b);
+    for (int i = 0; i < 64; i++) {
+        for (int c = 0; c < 3; c++)
+            ref[i * 9 + c] = a[i * 3 + c];
+        for (int c = 0; c < 2; c++)
+            ref[i * 9 + 3 + c] = b[i * 2 + c];
+        for (int c = 0; c < 4; c++)
+            ref[i * 9 + 5 + c] = x[i * 4 + c];
+        for (int c = 0; c < 9; c++)
+            ref[i * 9 + c] = ref[i * 9 + c] > 0 ? ref[i * 9 + c] : 0;
+    }
+    int32_t size[2] = {8, 8};
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w1", 4, w1s, w1);
+    tm_const_f(&m, "w2", 4, w2s, w2);
+    tm_vec_i(&m, "size", 2, size);
+    tm_scalar_i(&m, "axis", 3);
+    tm_node(
+        &m, "a", "Conv2D", "x,w1",
+        conv_attrs(attrs, sizeof attrs, 1, 1, 1, 1, "VALID", NULL, NULL, NULL));
+    tm_node(&m, "s", "Conv2D", "x,w2",
+            conv_attrs(attrs2, sizeof attrs2, 2, 2, 1, 1, "SAME", NULL, NULL,
+                       NULL));
+    tm_node(&m, "b", "ResizeBilinear", "s,size", "");
+    tm_node(&m, "cat", "ConcatV2", "a,b,x,axis", "");
+    tm_node(&m, "y", "Relu", "cat", "");
+    tm_output(&m, "y");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    CHECK_BOTH(json, 1, ins, 0, ref, 8 * 8 * 9, 1e-5);
+    tm_free(&m);
+
+    /* all inputs viewable: the concat itself does nothing */
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w1", 4, w1s, w1);
+    tm_const_f(&m, "w2", 4, w2s, w2);
+    tm_vec_i(&m, "size", 2, size);
+    tm_scalar_i(&m, "axis", -1);
+    tm_node(&m, "a", "Conv2D", "x,w1", attrs);
+    tm_node(&m, "s", "Conv2D", "x,w2", attrs2);
+    tm_node(&m, "b", "ResizeBilinear", "s,size", "");
+    tm_node(&m, "cat", "ConcatV2", "a,b,axis", "");
+    tm_node(&m, "y", "Relu", "cat", "");
+    tm_output(&m, "y");
+    json = tm_write(&m);
+    for (int i = 0; i < 64; i++)
+        for (int c = 0; c < 5; c++)
+            ref[i * 5 + c] = ref[i * 9 + c];
+    CHECK_BOTH(json, 1, ins, 0, ref, 8 * 8 * 5, 1e-5);
+    tm_free(&m);
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
           T(bias_activation_scale_fusion), T(maxpool_select_equal_topk),
           T(mean_axes), T(concat_reshape_slice), T(resize_bilinear_modes),
-          T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual))
+          T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
+          T(concat_views_with_activation))

@@ -14,5 +14,6 @@ enum {
 
 int cli_run(int argc, char **argv);
 int cli_eval(int argc, char **argv);
+int cli_detect(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static void usage(FILE *f)
             "commands:\n"
             "  run      process a video or camera stream into events\n"
             "  eval     score tracks (mot) or events (events) against a reference\n"
+            "  detect   people detector on an image or video, JSON per frame\n"
             "  help     show this text\n"
             "\n"
             "Run `spatia <command> --help` for the options of a command.\n"
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
         return cli_run(argc - 1, argv + 1);
     if (!strcmp(argv[1], "eval"))
         return cli_eval(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "detect"))
+        return cli_detect(argc - 1, argv + 1);
     fprintf(stderr, "spatia: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

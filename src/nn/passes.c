@@ -1085,6 +1085,69 @@ static int fuse_select_eq(nn_graph *g)
     return changed;
 }
 
+/* RELU/RELU6/CLAMP(CONCAT(a, b, ...)) -> CONCAT(act(a), act(b), ...): the
+ * activation moves into each producer that can clamp, or into a new node
+ * per input, so that the concat can later become a set of strided views
+ * written in place by the producers. */
+static int push_act_through_concat(nn_graph *g, int *err)
+{
+    int changed = 0;
+    for (int i = 0; i < g->nn && !*err; i++) {
+        int ri = i;
+        if (g->n[ri].dead ||
+            (g->n[ri].op != NN_OP_RELU && g->n[ri].op != NN_OP_RELU6 &&
+             g->n[ri].op != NN_OP_CLAMP))
+            continue;
+        int cat_out = g->n[ri].in[0];
+        nn_node *c = producer(g, cat_out);
+        if (!c || c->op != NN_OP_CONCAT || g->t[cat_out].nuse != 1 ||
+            g->t[cat_out].dtype != NN_F32)
+            continue;
+        int ci = (int)(c - g->n);
+        nn_op op = g->n[ri].op;
+        float lo = op == NN_OP_CLAMP ? g->n[ri].a.act_min : 0.0f;
+        float hi = op == NN_OP_RELU6   ? 6.0f
+                   : op == NN_OP_CLAMP ? g->n[ri].a.act_max
+                                       : INFINITY;
+        for (int j = 0; j < g->n[ci].nin - 1; j++) {
+            int t = g->n[ci].in[j];
+            nn_node *p = producer(g, t);
+            float plo = p && p->a.has_act ? p->a.act_min : -INFINITY;
+            float phi = p && p->a.has_act ? p->a.act_max : INFINITY;
+            float nlo = lo > plo ? lo : plo, nhi = hi < phi ? hi : phi;
+            if (p && clamp_capable(p->op) && p->nout == 1 &&
+                g->t[t].nuse == 1 && nlo <= nhi) {
+                p->a.has_act = 1;
+                p->a.act_min = nlo;
+                p->a.act_max = nhi;
+                continue;
+            }
+            /* a new activation node between the input and the concat */
+            char name[600];
+            snprintf(name, sizeof name, "%s/act%d", g->n[ci].name, j);
+            int nt = nn_graph_add_tensor(g, name, NN_F32);
+            int nn = nt < 0 ? nt : nn_graph_add_node(g, op, name, "Relu");
+            if (nt < 0 || nn < 0) {
+                *err = nt < 0 ? nt : nn;
+                return changed;
+            }
+            nn_node *a = &g->n[nn];
+            a->a = g->n[ri].a;
+            a->nin = 1;
+            a->in[0] = t;
+            a->nout = 1;
+            a->out[0] = nt;
+            g->t[nt].shape = g->t[t].shape;
+            g->t[nt].producer = nn;
+            g->t[nt].nuse = 1;
+            g->n[ci].in[j] = nt; /* t keeps one reader: the new node */
+        }
+        take_output(g, &g->n[ci], &g->n[ri]);
+        changed = 1;
+    }
+    return changed;
+}
+
 /* TOPK(RESHAPE(SELECT_EQ(x, MAXPOOL(x)))) with a stride-1 pool and a 2-D
  * reshape -> PEAK_TOPK(x, k): one pass that checks the window only for the
  * few values that could enter the top k. */
@@ -1145,6 +1208,7 @@ int nn_graph_prepare(nn_graph *g, int optimize, char *errbuf, int errlen)
         do {
             changed = fuse_bias_scale(g, &err);
             changed |= fuse_activation(g);
+            changed |= push_act_through_concat(g, &err);
             if (err)
                 return err;
         } while (changed);

@@ -109,8 +109,105 @@ static size_t round_up(size_t v)
     return (v + NN_ALIGN - 1) & ~(size_t)(NN_ALIGN - 1);
 }
 
+/* Ops whose XNNPACK operator can write rows with a stride (and, for the
+ * unary ones, read them): their output can be a channel slice of a concat. */
+static int strided_out_op(const nn_node *n)
+{
+    switch (n->op) {
+    case NN_OP_CONV2D:
+    case NN_OP_DWCONV2D:
+    case NN_OP_RESIZE_BILINEAR:
+    case NN_OP_MAXPOOL:
+    case NN_OP_RELU:
+    case NN_OP_RELU6:
+    case NN_OP_CLAMP:
+    case NN_OP_SIGMOID:
+        return 1;
+    case NN_OP_HARDSWISH:
+        return n->a.hs_scale == 1.0f / 6.0f;
+    default:
+        return 0;
+    }
+}
+
+static int is_unary_nc(nn_op op)
+{
+    return op == NN_OP_RELU || op == NN_OP_RELU6 || op == NN_OP_CLAMP ||
+           op == NN_OP_SIGMOID || op == NN_OP_HARDSWISH;
+}
+
+/* Is graph output / input / constant: such tensors keep their own bytes. */
+static int pinned(const nn_graph *g, int t)
+{
+    if (g->t[t].is_input || g->t[t].store == NN_STORE_CONST)
+        return 1;
+    for (int i = 0; i < g->noutputs; i++)
+        if (g->outputs[i].tensor == t)
+            return 1;
+    return 0;
+}
+
+/* Can tensor t (read only by a concat) be a strided slice of it? Also
+ * accepts a unary op whose input is such a slice (it then runs in place on
+ * the slice). */
+static int viewable(const nn_graph *g, int t, int depth)
+{
+    const nn_tensor *x = &g->t[t];
+    if (x->nuse != 1 || pinned(g, t) || x->producer < 0 || x->dtype != NN_F32)
+        return 0;
+    const nn_node *p = &g->n[x->producer];
+    if (p->nout != 1 || !strided_out_op(p) || x->shape.rank < 1)
+        return 0;
+    if (is_unary_nc(p->op) && depth == 0) {
+        int u = p->in[0];
+        return nn_shape_eq(&g->t[u].shape, &x->shape) && viewable(g, u, 1);
+    }
+    return !is_unary_nc(p->op) || depth == 0;
+}
+
+static void make_view(nn_graph *g, int t, int cat, size_t off, int stride,
+                      int depth)
+{
+    nn_tensor *x = &g->t[t];
+    const nn_node *p = &g->n[x->producer];
+    x->store = NN_STORE_VIEW;
+    x->alias = cat;
+    x->offset = off;
+    x->row_stride = stride;
+    if (is_unary_nc(p->op) && depth == 0)
+        make_view(g, p->in[0], cat, off, stride, 1);
+}
+
+/* Concats on the last axis whose inputs are all viewable become no-ops:
+ * the producers write their channel slices straight into the output. */
+static void plan_views(nn_graph *g)
+{
+    for (int s = 0; s < g->norder; s++) {
+        const nn_node *n = &g->n[g->order[s]];
+        const nn_tensor *y = &g->t[n->out[0]];
+        if (n->op != NN_OP_CONCAT || n->a.axis != y->shape.rank - 1 ||
+            y->dtype != NN_F32)
+            continue;
+        int ok = 1;
+        for (int j = 0; j < n->nin - 1 && ok; j++) {
+            ok = viewable(g, n->in[j], 0);
+            for (int k = 0; k < j && ok; k++)
+                ok = n->in[k] != n->in[j];
+        }
+        if (!ok)
+            continue;
+        size_t off = 0;
+        for (int j = 0; j < n->nin - 1; j++) {
+            const nn_tensor *x = &g->t[n->in[j]];
+            make_view(g, n->in[j], n->out[0], off,
+                      y->shape.d[y->shape.rank - 1], 0);
+            off += (size_t)x->shape.d[x->shape.rank - 1];
+        }
+    }
+}
+
 /* Assigns storage classes, lifetimes and arena offsets. */
-static int plan_memory(nn_graph *g, nn_plan *p)
+static int plan_memory(nn_graph *g, nn_plan *p, int views)
 {
     int rc = SPATIA_NOMEM;
     int *roots = NULL, nroots = 0;
@@ -126,6 +223,8 @@ static int plan_memory(nn_graph *g, nn_plan *p)
         t->alias = -1;
         t->offset = 0;
     }
+    if (views)
+        plan_views(g);
     /* Inputs keep their bytes for the whole run: the caller fills them
      * once and may run again. */
     for (int i = 0; i < g->ninputs; i++) {
@@ -283,7 +382,7 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
     if (n->a.has_act && !(lo < hi))
         return SPATIA_OK;
     for (int j = 0; j < n->nin; j++)
-        if (g->t[n->in[j]].store == NN_STORE_VIEW)
+        if (g->t[n->in[j]].store == NN_STORE_VIEW && !is_unary_nc(n->op))
             return SPATIA_OK;
 
     switch (n->op) {
@@ -397,9 +496,11 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
     case NN_OP_HARDSWISH: {
         size_t c = x->shape.rank ? (size_t)x->shape.d[x->shape.rank - 1] : 1;
         size_t cnt = nn_shape_elems(&x->shape);
-        size_t ostride = c;
+        size_t ostride = c, istride = c;
         if (c == 0 || cnt == 0)
             return SPATIA_OK;
+        if (x->store == NN_STORE_VIEW)
+            istride = (size_t)x->row_stride;
         /* XNNPACK's hard-swish has an exact 1/6; a model whose constant
          * was rounded (float16) keeps it on the portable kernel. */
         if (n->op == NN_OP_HARDSWISH && n->a.hs_scale != 1.0f / 6.0f)
@@ -407,12 +508,12 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
         if (y->store == NN_STORE_VIEW)
             ostride = (size_t)y->row_stride;
         if (n->op == NN_OP_SIGMOID)
-            s = xnn_create_sigmoid_nc_f32(c, c, ostride, 0, &op);
+            s = xnn_create_sigmoid_nc_f32(c, istride, ostride, 0, &op);
         else if (n->op == NN_OP_HARDSWISH)
-            s = xnn_create_hardswish_nc_f32(c, c, ostride, 0, &op);
+            s = xnn_create_hardswish_nc_f32(c, istride, ostride, 0, &op);
         else
             s = xnn_create_clamp_nc_f32(
-                c, c, ostride, n->op == NN_OP_CLAMP ? n->a.act_min : 0.0f,
+                c, istride, ostride, n->op == NN_OP_CLAMP ? n->a.act_min : 0.0f,
                 n->op == NN_OP_RELU6   ? 6.0f
                 : n->op == NN_OP_CLAMP ? n->a.act_max
                                        : INFINITY,
@@ -515,6 +616,33 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
     return SPATIA_OK;
 }
 
+/* Does node n read or write a strided view (other than a concat that is
+ * a no-op because all its inputs are views of its output)? */
+static int touches_view(const nn_graph *g, const nn_node *n)
+{
+    if (n->op == NN_OP_CONCAT)
+        return 0;
+    for (int j = 0; j < n->nin; j++)
+        if (g->t[n->in[j]].store == NN_STORE_VIEW)
+            return 1;
+    for (int k = 0; k < n->nout; k++)
+        if (g->t[n->out[k]].store == NN_STORE_VIEW)
+            return 1;
+    return 0;
+}
+
+/* A concat whose inputs are all views of its output has nothing to do. */
+static int concat_noop(const nn_graph *g, const nn_node *n)
+{
+    if (n->op != NN_OP_CONCAT)
+        return 0;
+    for (int j = 0; j < n->nin - 1; j++)
+        if (g->t[n->in[j]].store != NN_STORE_VIEW ||
+            g->t[n->in[j]].alias != n->out[0])
+            return 0;
+    return 1;
+}
+
 int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                   char *errbuf, int errlen)
 {
@@ -531,7 +659,7 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
         if (!p->pool)
             return SPATIA_NOMEM;
     }
-    if ((rc = plan_memory(g, p)))
+    if ((rc = plan_memory(g, p, !portable)))
         return rc;
     p->steps = calloc((size_t)g->norder + 1, sizeof *p->steps);
     if (!p->steps)
@@ -546,6 +674,14 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             st->out[k] = nn_plan_ptr(g, p, n->out[k]);
         if (!portable && (rc = make_xnn(g, p, st)))
             return rc;
+        if (!st->op && touches_view(g, n)) {
+            /* views are only planned for ops XNNPACK takes */
+            if (errbuf && errlen > 0)
+                snprintf(errbuf, (size_t)errlen,
+                         "node '%s': XNNPACK refused a strided operator",
+                         n->name);
+            return SPATIA_INTERNAL;
+        }
         if (!st->op) {
             size_t ss = nn_kernel_scratch(g, n, p->threads);
             if (ss && !(st->scratch = malloc(ss)))
@@ -575,7 +711,8 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
                 xnn_run_operator(st->op2, p->pool) != xnn_status_success)
                 return SPATIA_INTERNAL;
         } else if (!(is_alias_op(n->op) &&
-                     g->t[n->out[0]].store == NN_STORE_ALIAS)) {
+                     g->t[n->out[0]].store == NN_STORE_ALIAS) &&
+                   !concat_noop(g, n)) {
             int rc = nn_kernel_run(g, n, st->in, st->out, st->scratch, p->pool);
             if (rc)
                 return rc;

@@ -9,7 +9,7 @@
 /* Creates the bundled people detector (`model`: model.json path or NULL for
  * the default; `threads`: 0 = all cores). Returns SPATIA_OK or an error with
  * a one-line reason in errbuf. */
-int vision_detector_default(const char *model, int threads,
-                            spatia_detsrc **out, char *errbuf, int errlen);
+int vision_detector_default(const char *model, int threads, spatia_detsrc **out,
+                            char *errbuf, int errlen);
 
 #endif
