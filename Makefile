@@ -4,7 +4,7 @@ BUILD  ?= build
 ASAN   ?= build-asan
 JOBS   ?= $(shell nproc)
 
-.PHONY: all setup build asan test test-fast demo bench clean format
+.PHONY: all setup build asan test test-fast demo demo-gt bench clean format
 
 all: build
 
@@ -30,6 +30,10 @@ test-fast: build
 
 demo: build
 	@scripts/demo.sh
+
+# The same job with the ground-truth boxes of ../shared as detections.
+demo-gt: build
+	@scripts/demo.sh gt
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
