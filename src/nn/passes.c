@@ -17,7 +17,11 @@
  *   - an Add/Sub of a per-channel or scalar constant after a convolution is
  *     folded into its bias, a Mul by one into its filter and bias (and into
  *     the clamp bounds when the constant is a positive scalar);
- *   - x * cast(x == y) (CenterNet's peak mask) becomes one SelectEqual.
+ *   - x * cast(x == y) (CenterNet's peak mask) becomes one SelectEqual, and
+ *     SelectEqual(x, maxpool(x)) -> Reshape -> TopK one PeakTopK scan;
+ *   - an activation after a concat moves into the concat's inputs.
+ * The execution order is depth first: consumers run right after their
+ * producer when they can, which keeps fewer tensors alive.
  */
 #include <math.h>
 #include <stdarg.h>

@@ -7,7 +7,11 @@
  * inputs from the start, graph outputs to the end). Roots are placed greedily
  * by decreasing size at the lowest offset that does not collide with an
  * already placed root whose lifetime overlaps; the arena is one allocation
- * of the resulting high-water mark.
+ * of the resulting high-water mark (large arenas on transparent huge pages).
+ * An elementwise op writes over an input of its size that dies at that
+ * step. A concat on channels whose inputs are written by XNNPACK operators
+ * (and read by nothing else) becomes a set of strided views: each producer
+ * writes its channel slice of the output directly, the concat does nothing.
  *
  * Operators: convolutions (filters repacked from TF's HWIO to XNNPACK's
  * OHWI; depthwise filters are used as they are), binary elementwise ops with
