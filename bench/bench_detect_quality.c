@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "spatia/detect.h"
@@ -216,8 +217,11 @@ int main(int argc, char **argv)
     printf("AP@0.5 (all-point, detections >= %.2f): %.4f  (max recall "
            "%.4f)\n",
            min_score, ap, nd ? rec[nd] : 0.0);
-    printf("detector time: %.2f ms/frame (resize + inference + NMS)\n",
-           frames ? 1e3 * t_det / frames : 0.0);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("detector time: %.2f ms/frame (resize + inference + NMS), "
+           "peak RSS %.1f MB\n",
+           frames ? 1e3 * t_det / frames : 0.0, ru.ru_maxrss / 1024.0);
     free(prec);
     free(rec);
     free(first);

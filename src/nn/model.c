@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nn/graph.h"
+#include "nn/nn_internal.h"
 #include "nn/plan.h"
 #include "nn/tfjs.h"
 #include "spatia/error.h"
@@ -225,6 +226,11 @@ void spatia_nn_profile_print(const spatia_nn_model *m, FILE *f)
                 ms > 0 ? fl / ms / 1e6 : 0.0,
                 nn_shape_str(&y->shape, sb, sizeof sb), wb, n->name);
     }
+}
+
+pthreadpool_t nn_model_threadpool(const spatia_nn_model *m)
+{
+    return m ? m->p.pool : NULL;
 }
 
 void spatia_nn_model_destroy(spatia_nn_model *m)

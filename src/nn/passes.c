@@ -17,7 +17,11 @@
  *   - an Add/Sub of a per-channel or scalar constant after a convolution is
  *     folded into its bias, a Mul by one into its filter and bias (and into
  *     the clamp bounds when the constant is a positive scalar);
- *   - x * cast(x == y) (CenterNet's peak mask) becomes one SelectEqual.
+ *   - x * cast(x == y) (CenterNet's peak mask) becomes one SelectEqual, and
+ *     SelectEqual(x, maxpool(x)) -> Reshape -> TopK one PeakTopK scan;
+ *   - an activation after a concat moves into the concat's inputs.
+ * The execution order is depth first: consumers run right after their
+ * producer when they can, which keeps fewer tensors alive.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -113,7 +117,8 @@ static int mark_live(nn_graph *g)
     return SPATIA_OK;
 }
 
-/* Topological order of the live nodes, earliest file position first. */
+/* Topological order of the live nodes (depth first, file order among
+ * siblings). */
 static int sort_nodes(nn_graph *g, char *errbuf, int errlen)
 {
     int *indeg = calloc((size_t)g->nn + 1, sizeof *indeg);
@@ -162,48 +167,20 @@ static int sort_nodes(nn_graph *g, char *errbuf, int errlen)
         }
     }
     free(fill);
-    /* min-heap of ready node indices */
-    for (int i = 0; i < g->nn; i++) {
-        if (g->n[i].dead || indeg[i])
-            continue;
-        int k = hn++;
-        heap[k] = i;
-        while (k > 0 && heap[(k - 1) / 2] > heap[k]) {
-            int t = heap[k];
-            heap[k] = heap[(k - 1) / 2];
-            heap[(k - 1) / 2] = t;
-            k = (k - 1) / 2;
-        }
-    }
+    /* Depth first: a stack of ready nodes, the consumers a node makes
+     * ready go on top (lowest file index first). A tensor is then read
+     * soon after it is written, while it is still in cache, and fewer
+     * tensors are alive at once. */
+    for (int i = g->nn - 1; i >= 0; i--)
+        if (!g->n[i].dead && !indeg[i])
+            heap[hn++] = i;
     while (hn > 0) {
-        int v = heap[0];
-        heap[0] = heap[--hn];
-        for (int k = 0;;) {
-            int l = 2 * k + 1, r = l + 1, m = k;
-            if (l < hn && heap[l] < heap[m])
-                m = l;
-            if (r < hn && heap[r] < heap[m])
-                m = r;
-            if (m == k)
-                break;
-            int t = heap[k];
-            heap[k] = heap[m];
-            heap[m] = t;
-            k = m;
-        }
+        int v = heap[--hn];
         order[no++] = v;
-        for (int e = cstart[v]; e < cstart[v + 1]; e++) {
+        for (int e = cstart[v + 1] - 1; e >= cstart[v]; e--) {
             int c = clist[e];
-            if (--indeg[c] == 0) {
-                int k = hn++;
-                heap[k] = c;
-                while (k > 0 && heap[(k - 1) / 2] > heap[k]) {
-                    int t = heap[k];
-                    heap[k] = heap[(k - 1) / 2];
-                    heap[(k - 1) / 2] = t;
-                    k = (k - 1) / 2;
-                }
-            }
+            if (--indeg[c] == 0)
+                heap[hn++] = c;
         }
     }
     if (no != live) {

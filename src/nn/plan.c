@@ -7,7 +7,11 @@
  * inputs from the start, graph outputs to the end). Roots are placed greedily
  * by decreasing size at the lowest offset that does not collide with an
  * already placed root whose lifetime overlaps; the arena is one allocation
- * of the resulting high-water mark.
+ * of the resulting high-water mark (large arenas on transparent huge pages).
+ * An elementwise op writes over an input of its size that dies at that
+ * step. A concat on channels whose inputs are written by XNNPACK operators
+ * (and read by nothing else) becomes a set of strided views: each producer
+ * writes its channel slice of the output directly, the concat does nothing.
  *
  * Operators: convolutions (filters repacked from TF's HWIO to XNNPACK's
  * OHWI; depthwise filters are used as they are), binary elementwise ops with
@@ -22,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "spatia/error.h"
@@ -206,6 +211,26 @@ static void plan_views(nn_graph *g)
     }
 }
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* The arena: for large ones, 2 MiB aligned and advised to use transparent
+ * huge pages (tens of MB are walked every run; 4 KiB pages would miss the
+ * TLB). Same slack as nn_alloc_aligned; free with free(). */
+static unsigned char *arena_alloc(size_t bytes)
+{
+    if (bytes < 4 * HUGE_PAGE)
+        return nn_alloc_aligned(bytes ? bytes : NN_ALIGN);
+    size_t total = (bytes + NN_PAD_BYTES + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    unsigned char *a = aligned_alloc(HUGE_PAGE, total);
+    if (!a)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(a, total, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+    memset(a + bytes, 0, total - bytes);
+    return a;
+}
+
 /* Assigns storage classes, lifetimes and arena offsets. */
 static int plan_memory(nn_graph *g, nn_plan *p, int views)
 {
@@ -347,7 +372,7 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             high = best + size;
     }
     p->arena_bytes = high;
-    p->arena = nn_alloc_aligned(high ? high : NN_ALIGN);
+    p->arena = arena_alloc(high);
     if (!p->arena)
         goto out;
     memset(p->arena, 0, high);

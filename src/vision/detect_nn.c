@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nn/nn_internal.h"
 #include "spatia/detect.h"
 #include "spatia/error.h"
 #include "vision/detector.h"
@@ -29,7 +30,7 @@ typedef struct detnn {
     const float *det; /* [N,6] detections output */
     int ndet;
     vision_resizer rs;  /* frame -> input tables */
-    pthreadpool_t pool; /* resize rows; NULL when single-threaded */
+    pthreadpool_t pool; /* the model's pool (not owned), or NULL */
     /* post-processing scratch, ndet entries each */
     spatia_detection *cand;
     int *order;
@@ -54,8 +55,6 @@ static void detnn_free(void *self)
         return;
     spatia_nn_model_destroy(d->m);
     vision_resizer_free(&d->rs);
-    if (d->pool)
-        pthreadpool_destroy(d->pool);
     free(d->cand);
     free(d->order);
     free(d->dead);
@@ -200,13 +199,7 @@ int spatia_detsrc_nn_create(const char *model_json, const spatia_nn_opts *nn,
         detnn_free(d);
         return rc;
     }
-    spatia_nn_info info;
-    spatia_nn_info_get(d->m, &info);
-    if (info.threads > 1 &&
-        !(d->pool = pthreadpool_create((size_t)info.threads))) {
-        detnn_free(d);
-        return SPATIA_NOMEM;
-    }
+    d->pool = nn_model_threadpool(d->m);
     int found = -1;
     for (int i = 0; i < spatia_nn_output_count(d->m) && found < 0; i++) {
         if (spatia_nn_output(d->m, i, &o) == SPATIA_OK &&
