@@ -72,8 +72,9 @@ extern int test_skipped_;
     do {                                                                       \
         const char *a_ = (a), *b_ = (b);                                       \
         if (!a_ || !b_ || strcmp(a_, b_) != 0)                                 \
-            TEST_FAIL_AT(__FILE__, __LINE__, "%s == %s failed: \"%s\" != \"%s\"", \
-                         #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");      \
+            TEST_FAIL_AT(__FILE__, __LINE__,                                   \
+                         "%s == %s failed: \"%s\" != \"%s\"", #a, #b,          \
+                         a_ ? a_ : "(null)", b_ ? b_ : "(null)");              \
     } while (0)
 
 #define ASSERT_OK(expr)                                                        \
@@ -147,6 +148,9 @@ static inline const char *test_cache(const char *rel, char *buf, size_t len)
         return ran > 0 ? 0 : 1;                                                \
     }
 
-#define T(fn) {#fn, fn}
+#define T(fn)                                                                  \
+    {                                                                          \
+#fn, fn                                                                \
+    }
 
 #endif

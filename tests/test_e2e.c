@@ -86,9 +86,19 @@ static int reference_events(char *out, size_t len)
     path(out, len, "ref.jsonl");
     if (access(out, R_OK) == 0)
         return 0;
-    const char *a[] = {"run", "--input", video, "--config",
-                       config_path(cfg, sizeof cfg), "--tracks", gt,
-                       "--output", out, "--seed", "1", "--quiet", NULL};
+    const char *a[] = {"run",
+                       "--input",
+                       video,
+                       "--config",
+                       config_path(cfg, sizeof cfg),
+                       "--tracks",
+                       gt,
+                       "--output",
+                       out,
+                       "--seed",
+                       "1",
+                       "--quiet",
+                       NULL};
     return run_cli(NULL, a);
 }
 
@@ -108,15 +118,27 @@ TEST(gt_detections_track_and_count_like_gt)
     ASSERT_EQ(reference_events(ref, sizeof ref), 0);
     path(ev, sizeof ev, "gt-dets.jsonl");
     path(tr, sizeof tr, "gt-dets-tracks.txt");
-    const char *a[] = {"run", "--input", video, "--config",
-                       config_path(cfg, sizeof cfg), "--detections", gt,
-                       "--output", ev, "--tracks-out", tr, "--seed", "1",
-                       "--quiet", NULL};
+    const char *a[] = {"run",
+                       "--input",
+                       video,
+                       "--config",
+                       config_path(cfg, sizeof cfg),
+                       "--detections",
+                       gt,
+                       "--output",
+                       ev,
+                       "--tracks-out",
+                       tr,
+                       "--seed",
+                       "1",
+                       "--quiet",
+                       NULL};
     ASSERT_EQ(run_cli(NULL, a), 0);
 
     spatia_mot_metrics m;
     ASSERT_OK(spatia_eval_mot_files(gt, tr, &m, err, sizeof err));
-    fprintf(stderr, "GT as detections: MOTA %.2f IDF1 %.2f HOTA %.2f IDSW %lld\n",
+    fprintf(stderr,
+            "GT as detections: MOTA %.2f IDF1 %.2f HOTA %.2f IDSW %lld\n",
             m.mota, m.idf1, m.hota, (long long)m.idsw);
     ASSERT(m.mota >= 95.0);
     ASSERT(m.idf1 >= 90.0);
@@ -150,8 +172,8 @@ static int degrade(const char *in, const char *out, uint64_t seed)
     while (fgets(line, sizeof line, f)) {
         int fr, id;
         double x, y, w, h, conf;
-        if (sscanf(line, "%d,%d,%lf,%lf,%lf,%lf,%lf", &fr, &id, &x, &y, &w,
-                   &h, &conf) != 7)
+        if (sscanf(line, "%d,%d,%lf,%lf,%lf,%lf,%lf", &fr, &id, &x, &y, &w, &h,
+                   &conf) != 7)
             continue;
         total++;
         double u[5];
@@ -163,8 +185,8 @@ static int degrade(const char *in, const char *out, uint64_t seed)
         y += (u[2] * 2 - 1) * 0.05 * h;
         double w2 = w * (1 + (u[3] * 2 - 1) * 0.05);
         double h2 = h * (1 + (u[4] * 2 - 1) * 0.05);
-        fprintf(g, "%d,-1,%.3f,%.3f,%.3f,%.3f,%g,-1,-1,-1\n", fr, x, y, w2,
-                h2, conf);
+        fprintf(g, "%d,-1,%.3f,%.3f,%.3f,%.3f,%g,-1,-1,-1\n", fr, x, y, w2, h2,
+                conf);
         kept++;
     }
     fclose(f);
@@ -183,10 +205,21 @@ TEST(degraded_gt_detections)
     ASSERT(pct >= 77 && pct <= 83); /* about 80% kept */
     path(ev, sizeof ev, "deg.jsonl");
     path(tr, sizeof tr, "deg-tracks.txt");
-    const char *a[] = {"run", "--input", video, "--config",
-                       config_path(cfg, sizeof cfg), "--detections", deg,
-                       "--output", ev, "--tracks-out", tr, "--seed", "1",
-                       "--quiet", NULL};
+    const char *a[] = {"run",
+                       "--input",
+                       video,
+                       "--config",
+                       config_path(cfg, sizeof cfg),
+                       "--detections",
+                       deg,
+                       "--output",
+                       ev,
+                       "--tracks-out",
+                       tr,
+                       "--seed",
+                       "1",
+                       "--quiet",
+                       NULL};
     ASSERT_EQ(run_cli(NULL, a), 0);
 
     spatia_mot_metrics m;
@@ -235,27 +268,33 @@ TEST(cli_errors)
           "\"sometimes\"}}]}]}",
           f);
     fclose(f);
-    const char *a[] = {"run", "--input", video, "--config", bad,
-                       "--detections", gt, "--quiet", NULL};
+    const char *a[] = {"run",          "--input", video,     "--config", bad,
+                       "--detections", gt,        "--quiet", NULL};
     ASSERT_EQ(run_cli(err, a), 2);
     ASSERT(file_has(err, "bad.json"));
     ASSERT(file_has(err, "$.zones[0].events[0].config.trigger"));
 
-    const char *b[] = {"run", "--input", "/nonexistent/video.mp4", "--config",
-                       config_path(cfg, sizeof cfg), "--detections", gt,
-                       "--quiet", NULL};
+    const char *b[] = {"run",
+                       "--input",
+                       "/nonexistent/video.mp4",
+                       "--config",
+                       config_path(cfg, sizeof cfg),
+                       "--detections",
+                       gt,
+                       "--quiet",
+                       NULL};
     ASSERT_EQ(run_cli(err, b), 1);
     ASSERT(file_has(err, "/nonexistent/video.mp4"));
 
-    const char *c[] = {"run", "--input", cfg, "--config", cfg,
-                       "--detections", gt, "--quiet", NULL};
+    const char *c[] = {"run",          "--input", cfg,       "--config", cfg,
+                       "--detections", gt,        "--quiet", NULL};
     ASSERT_EQ(run_cli(err, c), 1); /* a JSON file is not a video */
 
     /* a full disk: the run stops with a clear error, exit 1 */
     if (access("/dev/full", W_OK) == 0) {
-        const char *h[] = {"run", "--input", video, "--config", cfg,
-                           "--detections", gt, "--output", "/dev/full",
-                           "--quiet", NULL};
+        const char *h[] = {"run",       "--input",      video, "--config",
+                           cfg,         "--detections", gt,    "--output",
+                           "/dev/full", "--quiet",      NULL};
         ASSERT_EQ(run_cli(err, h), 1);
         ASSERT(file_has(err, "no space left on device"));
     }

@@ -975,4 +975,5 @@ TEST_MAIN(T(perfect_tracker), T(misses_and_false_positives),
           T(hota_split_track), T(hota_partial_iou), T(hota_alignment_beats_iou),
           T(zero_marked_gt_ignored), T(empty_sides), T(bad_arguments),
           T(order_and_id_invariance), T(load_tolerant_format), T(load_errors),
-          T(files_and_print), T(load_detections_allows_repeated_ids), T(pets_self), T(pets_shifted), T(pets_id_offset))
+          T(files_and_print), T(load_detections_allows_repeated_ids),
+          T(pets_self), T(pets_shifted), T(pets_id_offset))

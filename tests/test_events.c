@@ -166,8 +166,7 @@ static const json_value *check_envelope(const json_value *r, int npeople,
         for (const json_value *m = md->child; m; m = m->next)
             if (m->type != JSON_STRING) /* proto3 map<string,string> */
                 return NULL;
-        if (!json_get(md, "centerGroundPointX") ||
-            !json_get(md, "footprintY"))
+        if (!json_get(md, "centerGroundPointX") || !json_get(md, "footprintY"))
             return NULL;
         if (tracked != (json_get(md, "trackingId") != NULL))
             return NULL;
@@ -278,8 +277,7 @@ TEST(zone_enter_exit_fields)
     ev = check_envelope(json_root(d), 1, 1);
     ASSERT(ev);
     ASSERT_STREQ(json_get(json_get(ev, "properties"), "side")->str, "");
-    ASSERT_STREQ(json_get(json_get(ev, "properties"), "status")->str,
-                 "Exit");
+    ASSERT_STREQ(json_get(json_get(ev, "properties"), "status")->str, "Exit");
     json_doc_free(d);
 }
 

@@ -116,5 +116,6 @@ TEST(files_read_whole_and_capped)
               SPATIA_IO);
 }
 
-TEST_MAIN(T(files_read_whole_and_capped), T(parse_values), T(parse_errors_have_positions), T(depth_is_capped),
+TEST_MAIN(T(files_read_whole_and_capped), T(parse_values),
+          T(parse_errors_have_positions), T(depth_is_capped),
           T(sbuf_json_output))

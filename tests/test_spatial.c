@@ -23,8 +23,7 @@ TEST(line_side_sign_convention)
     /* (0,0.5)->(1,0.5) in a y-down image: below the line is the right */
     ASSERT(geom_line_side(V(0, 500), V(1000, 500), V(300, 600)) > 0);
     ASSERT(geom_line_side(V(0, 500), V(1000, 500), V(300, 400)) < 0);
-    ASSERT_NEAR(geom_line_side(V(0, 500), V(1000, 500), V(300, 520)), 20,
-                1e-9);
+    ASSERT_NEAR(geom_line_side(V(0, 500), V(1000, 500), V(300, 520)), 20, 1e-9);
 }
 
 TEST(points_on_vertices_and_edges_are_inside)
@@ -159,8 +158,7 @@ static int line_events(double sx, double sy, double ex, double ey,
 {
     spatia_event_cfg e = ev_cfg(SPATIA_EVENT_LINECROSSING, thr);
     spatia_line_cfg l = {"door", {sx, sy}, {ex, ey}, &e, 1};
-    spatia_config cfg = {SPATIA_OP_CROSSINGLINE, NULL, 0, &l,
-                         1};
+    spatia_config cfg = {SPATIA_OP_CROSSINGLINE, NULL, 0, &l, 1};
     spatia_analytics *a = make(&cfg);
     if (!a)
         return -1;
@@ -173,8 +171,8 @@ static int line_events(double sx, double sy, double ex, double ey,
 
 TEST(line_direction_all_four_orientations)
 {
-    double ys[] = {300, 400, 480, 520, 600, 700}, xc[] = {500, 500, 500, 500,
-                                                           500, 500};
+    double ys[] = {300, 400, 480, 520, 600, 700},
+           xc[] = {500, 500, 500, 500, 500, 500};
     double xs[] = {300, 400, 480, 520, 600, 700};
     spatia_status st;
 
@@ -382,8 +380,7 @@ TEST(unconfirmed_tracks_do_not_count)
     spatia_analytics *a = make(&cfg);
     ASSERT(a);
     for (int i = 0; i < 6; i++) {
-        spatia_track t = mk_track(0, SPATIA_TRACK_TENTATIVE, 500,
-                                  300 + 80 * i);
+        spatia_track t = mk_track(0, SPATIA_TRACK_TENTATIVE, 500, 300 + 80 * i);
         spatia_analytics_update(a, i, i * 100, &t, 1, collect, NULL);
     }
     ASSERT_EQ(ngot, 0);

@@ -65,20 +65,21 @@ extern "C" {
 
 /* The operations of spec §2.1. */
 typedef enum spatia_op {
-    SPATIA_OP_PERSONCOUNT = 0,      /* ...spatialanalysis-personcount */
-    SPATIA_OP_CROSSINGLINE,         /* ...spatialanalysis-personcrossingline */
-    SPATIA_OP_CROSSINGPOLYGON,      /* ...spatialanalysis-personcrossingpolygon */
-    SPATIA_OP_PERSONDISTANCE,       /* ...spatialanalysis-persondistance */
-    SPATIA_OP_SPATIALANALYSIS       /* cognitiveservices.vision.spatialanalysis */
+    SPATIA_OP_PERSONCOUNT = 0, /* ...spatialanalysis-personcount */
+    SPATIA_OP_CROSSINGLINE,    /* ...spatialanalysis-personcrossingline */
+    SPATIA_OP_CROSSINGPOLYGON, /* ...spatialanalysis-personcrossingpolygon */
+    SPATIA_OP_PERSONDISTANCE,  /* ...spatialanalysis-persondistance */
+    SPATIA_OP_SPATIALANALYSIS  /* cognitiveservices.vision.spatialanalysis */
 } spatia_op;
 
 /* Event types of spec §5.5 (after alias resolution). */
 typedef enum spatia_event_kind {
-    SPATIA_EVENT_COUNT = 0,      /* "count" -> personCountEvent */
-    SPATIA_EVENT_LINECROSSING,   /* "linecrossing" -> personLineEvent */
-    SPATIA_EVENT_ZONECROSSING,   /* "zonecrossing" -> personZoneEnterExitEvent */
-    SPATIA_EVENT_ZONEDWELLTIME,  /* "zonedwelltime" -> personZoneDwellTimeEvent */
-    SPATIA_EVENT_PERSONDISTANCE  /* "persondistance" -> personDistanceEvent */
+    SPATIA_EVENT_COUNT = 0,     /* "count" -> personCountEvent */
+    SPATIA_EVENT_LINECROSSING,  /* "linecrossing" -> personLineEvent */
+    SPATIA_EVENT_ZONECROSSING,  /* "zonecrossing" -> personZoneEnterExitEvent */
+    SPATIA_EVENT_ZONEDWELLTIME, /* "zonedwelltime" -> personZoneDwellTimeEvent
+                                 */
+    SPATIA_EVENT_PERSONDISTANCE /* "persondistance" -> personDistanceEvent */
 } spatia_event_kind;
 
 typedef enum spatia_focus {
@@ -103,30 +104,30 @@ typedef struct spatia_point {
 
 typedef struct spatia_event_cfg {
     spatia_event_kind kind;
-    spatia_trigger trigger;       /* default event */
-    int output_frequency;         /* emit every N-th event, >= 1; default 1 */
-    spatia_focus focus;           /* default footprint */
-    int has_threshold;            /* 1 if threshold was given (event config
-                                     or legacy zone/line level) */
-    double threshold;             /* raw value, >= 0: (0,1) fraction of frame
-                                     width, >= 1 pixels, 0 = none (§5.6) */
+    spatia_trigger trigger; /* default event */
+    int output_frequency;   /* emit every N-th event, >= 1; default 1 */
+    spatia_focus focus;     /* default footprint */
+    int has_threshold;      /* 1 if threshold was given (event config
+                               or legacy zone/line level) */
+    double threshold;       /* raw value, >= 0: (0,1) fraction of frame
+                               width, >= 1 pixels, 0 = none (§5.6) */
     int has_min_distance, has_max_distance;
-    double min_distance_ft;       /* persondistance, feet */
-    double max_distance_ft;       /* persondistance, feet */
+    double min_distance_ft; /* persondistance, feet */
+    double max_distance_ft; /* persondistance, feet */
     spatia_aggregation aggregation;
-    double interval_s;            /* legacy `interval` (seconds, >= 0) or 0;
-                                     stored only; does not set trigger */
+    double interval_s; /* legacy `interval` (seconds, >= 0) or 0;
+                          stored only; does not set trigger */
 } spatia_event_cfg;
 
 typedef struct spatia_zone_cfg {
     char *name;
-    spatia_point *poly;  /* distinct vertices; a repeated closing vertex is
-                            dropped, so side k is poly[k-1] -> poly[k % n] */
-    int npoly;           /* >= 3 */
+    spatia_point *poly; /* distinct vertices; a repeated closing vertex is
+                           dropped, so side k is poly[k-1] -> poly[k % n] */
+    int npoly;          /* >= 3 */
     spatia_event_cfg *events;
     int nevents;
     int has_target_side;
-    int target_side;     /* as given (zonedwelltime) */
+    int target_side; /* as given (zonedwelltime) */
 } spatia_zone_cfg;
 
 typedef struct spatia_line_cfg {
@@ -173,8 +174,8 @@ const char *spatia_event_kind_name(spatia_event_kind k);
  * NULL out/text or an unknown op.
  */
 int spatia_config_parse(const char *text, size_t len, spatia_op op,
-                        const char *origin, spatia_config **out,
-                        char *errbuf, int errlen);
+                        const char *origin, spatia_config **out, char *errbuf,
+                        int errlen);
 
 /* Reads and parses a file (origin = path). SPATIA_NOTFOUND when it does not
  * exist, SPATIA_IO when it cannot be read (e.g. a directory), SPATIA_CONFIG

@@ -23,8 +23,8 @@ typedef struct spatia_detsrc_vtable {
     const char *name;
     /* Detects in `frame`; writes up to `cap` detections to `out` and their
      * number to *n (more than cap are dropped, lowest score first). */
-    int (*detect)(void *self, const spatia_frame *frame,
-                  spatia_detection *out, int cap, int *n);
+    int (*detect)(void *self, const spatia_frame *frame, spatia_detection *out,
+                  int cap, int *n);
     void (*destroy)(void *self);
 } spatia_detsrc_vtable;
 

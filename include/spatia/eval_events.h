@@ -28,7 +28,7 @@ typedef struct spatia_event_tally {
 typedef struct spatia_event_compare {
     spatia_event_tally *rows; /* sorted by zone, type, status */
     int n;
-    double max_rel_diff;      /* over rows with a direction/status */
+    double max_rel_diff; /* over rows with a direction/status */
     int64_t sum_abs_diff;
 } spatia_event_compare;
 

@@ -43,19 +43,19 @@ typedef enum spatia_status {
 
 /* A person an event refers to (one entry of `detections`). */
 typedef struct spatia_person {
-    char id[33];          /* = trackingId */
-    spatia_box box;       /* px in the processed frame */
-    float confidence;     /* 0..1 */
+    char id[33];           /* = trackingId */
+    spatia_box box;        /* px in the processed frame */
+    float confidence;      /* 0..1 */
     double foot_x, foot_y; /* normalized focus ("footprint") point */
 } spatia_person;
 
 typedef struct spatia_event {
     spatia_event_type type;
-    char id[33];                /* event id, 32 hex */
-    const char *zone;           /* zone or line name */
-    spatia_trigger trigger;     /* written for count and distance events */
+    char id[33];            /* event id, 32 hex */
+    const char *zone;       /* zone or line name */
+    spatia_trigger trigger; /* written for count and distance events */
     /* properties */
-    const char *tracking_id;    /* line, zone and dwell events */
+    const char *tracking_id; /* line, zone and dwell events */
     spatia_status status;
     int side;                   /* 1-based polygon side, 0 = "" */
     int person_count;           /* count and distance events */
@@ -74,10 +74,10 @@ typedef struct spatia_event {
 } spatia_event;
 
 typedef struct spatia_source_info {
-    const char *id;       /* VIDEO_SOURCE_ID */
-    int64_t time_ms;      /* Unix time in ms written as `timestamp` */
-    int width, height;    /* processed frame size in px */
-    int64_t frame_id;     /* frame counter, written as a string */
+    const char *id;    /* VIDEO_SOURCE_ID */
+    int64_t time_ms;   /* Unix time in ms written as `timestamp` */
+    int width, height; /* processed frame size in px */
+    int64_t frame_id;  /* frame counter, written as a string */
 } spatia_source_info;
 
 typedef struct spatia_event_writer spatia_event_writer;

@@ -24,11 +24,11 @@ extern "C" {
 typedef struct spatia_media spatia_media;
 
 typedef struct spatia_media_opts {
-    int live;          /* 1: real-time source (VIDEO_IS_LIVE), reconnects */
-    int rtsp_udp;      /* 1: RTSP over UDP; default 0 = TCP */
-    int width;         /* processed width in px; 0 = native */
-    int height;        /* processed height in px; 0 = keep aspect ratio */
-    int timeout_ms;    /* open/read timeout for network sources; 0 = 5000 */
+    int live;           /* 1: real-time source (VIDEO_IS_LIVE), reconnects */
+    int rtsp_udp;       /* 1: RTSP over UDP; default 0 = TCP */
+    int width;          /* processed width in px; 0 = native */
+    int height;         /* processed height in px; 0 = keep aspect ratio */
+    int timeout_ms;     /* open/read timeout for network sources; 0 = 5000 */
     int backoff_min_ms; /* first reconnect delay; 0 = 500 */
     int backoff_max_ms; /* cap of the reconnect delay; 0 = 30000 */
     int max_reconnects; /* give up after this many failed reopens in a row;

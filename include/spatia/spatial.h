@@ -59,14 +59,14 @@ typedef struct spatia_analytics_opts {
 
 /* Occurrences per rule since the start (before output_frequency). */
 typedef struct spatia_rule_stats {
-    const char *name;           /* zone or line name */
+    const char *name; /* zone or line name */
     spatia_event_kind kind;
     int is_line;
     int64_t cross_left, cross_right; /* linecrossing */
-    int64_t enter, exit;        /* zonecrossing, zonedwelltime (exits) */
-    int64_t emitted;            /* messages emitted */
-    int last_count, max_count;  /* count, persondistance */
-    double dwell_ms_sum;        /* zonedwelltime */
+    int64_t enter, exit;             /* zonecrossing, zonedwelltime (exits) */
+    int64_t emitted;                 /* messages emitted */
+    int last_count, max_count;       /* count, persondistance */
+    double dwell_ms_sum;             /* zonedwelltime */
 } spatia_rule_stats;
 
 void spatia_analytics_opts_default(spatia_analytics_opts *o);

@@ -42,8 +42,8 @@ typedef struct spatia_frame {
     int stride;          /* bytes per row */
     int width, height;   /* px of the processed frame */
     spatia_pixfmt fmt;
-    int64_t index;  /* 0-based decode-order frame number since open */
-    int64_t pts_ms; /* presentation time from the stream, ms from start */
+    int64_t index;   /* 0-based decode-order frame number since open */
+    int64_t pts_ms;  /* presentation time from the stream, ms from start */
     int64_t wall_ms; /* Unix time in ms when the frame was read */
 } spatia_frame;
 

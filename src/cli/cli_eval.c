@@ -13,18 +13,18 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-        "usage: spatia eval mot --gt GT.txt --tracks TRACKS.txt\n"
-        "                       [--min-mota X] [--min-idf1 X]\n"
-        "       spatia eval events --reference A.jsonl --candidate B.jsonl\n"
-        "                       [--max-rel-diff X]\n"
-        "\n"
-        "mot:    CLEAR-MOT (MOTA, MOTP, IDSW, FP, FN), IDF1 at IoU 0.5 and\n"
-        "        HOTA over alpha 0.05..0.95, as TrackEval defines them; gt\n"
-        "        rows with conf 0 are ignored (MOT15).\n"
-        "events: counts per zone/line, event type and status in two event\n"
-        "        streams, and their relative difference.\n"
-        "Thresholds are in percent; missing one exits 3.\n");
+    fprintf(
+        f, "usage: spatia eval mot --gt GT.txt --tracks TRACKS.txt\n"
+           "                       [--min-mota X] [--min-idf1 X]\n"
+           "       spatia eval events --reference A.jsonl --candidate B.jsonl\n"
+           "                       [--max-rel-diff X]\n"
+           "\n"
+           "mot:    CLEAR-MOT (MOTA, MOTP, IDSW, FP, FN), IDF1 at IoU 0.5 and\n"
+           "        HOTA over alpha 0.05..0.95, as TrackEval defines them; gt\n"
+           "        rows with conf 0 are ignored (MOT15).\n"
+           "events: counts per zone/line, event type and status in two event\n"
+           "        streams, and their relative difference.\n"
+           "Thresholds are in percent; missing one exits 3.\n");
 }
 
 static int parse_pct(const char *s, double *out)
@@ -54,8 +54,12 @@ static int eval_mot(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "g:t:m:i:h", lo, NULL)) != -1) {
         switch (c) {
-        case 'g': gt = optarg; break;
-        case 't': tr = optarg; break;
+        case 'g':
+            gt = optarg;
+            break;
+        case 't':
+            tr = optarg;
+            break;
         case 'm':
         case 'i':
             if (parse_pct(optarg, c == 'm' ? &min_mota : &min_idf1)) {
@@ -63,8 +67,12 @@ static int eval_mot(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             }
             break;
-        case 'h': usage(stdout); return CLI_EXIT_OK;
-        default: usage(stderr); return CLI_EXIT_USAGE;
+        case 'h':
+            usage(stdout);
+            return CLI_EXIT_OK;
+        default:
+            usage(stderr);
+            return CLI_EXIT_USAGE;
         }
     }
     if (!gt || !tr) {
@@ -78,8 +86,9 @@ static int eval_mot(int argc, char **argv)
     }
     spatia_mot_metrics_print(stdout, &m);
     if (m.mota < min_mota || m.idf1 < min_idf1) {
-        fprintf(stderr, "spatia eval mot: below threshold (MOTA %.2f, IDF1 "
-                        "%.2f)\n",
+        fprintf(stderr,
+                "spatia eval mot: below threshold (MOTA %.2f, IDF1 "
+                "%.2f)\n",
                 m.mota, m.idf1);
         return CLI_EXIT_BELOW;
     }
@@ -103,22 +112,29 @@ static int eval_events(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:c:x:h", lo, NULL)) != -1) {
         switch (c) {
-        case 'r': ref = optarg; break;
-        case 'c': cand = optarg; break;
+        case 'r':
+            ref = optarg;
+            break;
+        case 'c':
+            cand = optarg;
+            break;
         case 'x':
             if (parse_pct(optarg, &max_rel)) {
                 fprintf(stderr, "spatia eval: bad percentage '%s'\n", optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
-        case 'h': usage(stdout); return CLI_EXIT_OK;
-        default: usage(stderr); return CLI_EXIT_USAGE;
+        case 'h':
+            usage(stdout);
+            return CLI_EXIT_OK;
+        default:
+            usage(stderr);
+            return CLI_EXIT_USAGE;
         }
     }
     if (!ref || !cand) {
-        fprintf(stderr,
-                "spatia eval events: --reference and --candidate are "
-                "required\n");
+        fprintf(stderr, "spatia eval events: --reference and --candidate are "
+                        "required\n");
         return CLI_EXIT_USAGE;
     }
     rc = spatia_eval_events_files(ref, cand, &cmp, err, sizeof err);

@@ -14,10 +14,13 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: spatia run --input URL|FILE --config SPACEANALYTICS.json\n"
-        "                  [--operation NAME] [--detections FILE | --tracks FILE]\n"
-        "                  [--source-id ID] [--output FILE] [--live] [--rtsp-udp]\n"
+        "                  [--operation NAME] [--detections FILE | --tracks "
+        "FILE]\n"
+        "                  [--source-id ID] [--output FILE] [--live] "
+        "[--rtsp-udp]\n"
         "                  [--tracks-out FILE] [--width N] [--seed N]\n"
         "                  [--start-time MS] [--max-frames N] [--model PATH]\n"
         "                  [--threads N] [--video-out FILE] [--quiet]\n"
@@ -35,7 +38,8 @@ static void usage(FILE *f)
         "  --source-id    VIDEO_SOURCE_ID echoed as sourceInfo.id (camera)\n"
         "  --output       write events to FILE (default stdout), one per line\n"
         "  --live         VIDEO_IS_LIVE: keep real time, drop frames when\n"
-        "                 behind, reconnect with back-off when the stream fails\n"
+        "                 behind, reconnect with back-off when the stream "
+        "fails\n"
         "  --rtsp-udp     RTSP over UDP (default TCP)\n"
         "  --tracks-out   write the tracks in MOT format\n"
         "  --width        INPUT_VIDEO_WIDTH: process frames at this width\n"
@@ -46,7 +50,8 @@ static void usage(FILE *f)
         "                 lines, counts); container from the extension (.mp4)\n"
         "  --quiet        no summary table on stderr\n"
         "\n"
-        "exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error\n");
+        "exit codes: 0 ok, 1 runtime failure, 2 usage or configuration "
+        "error\n");
 }
 
 static void on_signal(int sig)
@@ -99,38 +104,65 @@ int cli_run(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "i:c:p:d:T:s:o:lut:w:S:b:n:m:j:V:qh",
                             longopts, NULL)) != -1) {
         switch (c) {
-        case 'i': o.input = optarg; break;
-        case 'c': o.config_path = optarg; break;
+        case 'i':
+            o.input = optarg;
+            break;
+        case 'c':
+            o.config_path = optarg;
+            break;
         case 'p':
             if (spatia_op_parse(optarg, &o.op)) {
-                fprintf(stderr, "spatia run: unknown operation '%s'\n",
-                        optarg);
+                fprintf(stderr, "spatia run: unknown operation '%s'\n", optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
-        case 'd': o.detections = optarg; break;
-        case 'T': o.tracks_in = optarg; break;
-        case 's': o.source_id = optarg; break;
-        case 'o': o.output = optarg; break;
-        case 'l': o.live = 1; break;
-        case 'u': o.rtsp_udp = 1; break;
-        case 't': o.tracks_out = optarg; break;
-        case 'm': o.model = optarg; break;
-        case 'V': o.video_out = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return CLI_EXIT_OK;
+        case 'd':
+            o.detections = optarg;
+            break;
+        case 'T':
+            o.tracks_in = optarg;
+            break;
+        case 's':
+            o.source_id = optarg;
+            break;
+        case 'o':
+            o.output = optarg;
+            break;
+        case 'l':
+            o.live = 1;
+            break;
+        case 'u':
+            o.rtsp_udp = 1;
+            break;
+        case 't':
+            o.tracks_out = optarg;
+            break;
+        case 'm':
+            o.model = optarg;
+            break;
+        case 'V':
+            o.video_out = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return CLI_EXIT_OK;
         case 'w':
         case 'S':
         case 'b':
         case 'n':
         case 'j':
             if (parse_i64(optarg, &v) || v < 0) {
-                fprintf(stderr, "spatia run: --%s needs a non-negative "
-                                "integer, got '%s'\n",
-                        c == 'w' ? "width" : c == 'S' ? "seed"
-                                           : c == 'b' ? "start-time"
-                                           : c == 'n' ? "max-frames"
-                                                      : "threads",
+                fprintf(stderr,
+                        "spatia run: --%s needs a non-negative "
+                        "integer, got '%s'\n",
+                        c == 'w'   ? "width"
+                        : c == 'S' ? "seed"
+                        : c == 'b' ? "start-time"
+                        : c == 'n' ? "max-frames"
+                                   : "threads",
                         optarg);
                 return CLI_EXIT_USAGE;
             }
@@ -150,7 +182,9 @@ int cli_run(int argc, char **argv)
                 o.threads = (int)(v > 256 ? 256 : v);
             }
             break;
-        default: usage(stderr); return CLI_EXIT_USAGE;
+        default:
+            usage(stderr);
+            return CLI_EXIT_USAGE;
         }
     }
     if (optind < argc) {
@@ -171,8 +205,7 @@ int cli_run(int argc, char **argv)
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
 
-    rc = spatia_pipeline_run(&o, &res, quiet ? NULL : stderr, err,
-                             sizeof err);
+    rc = spatia_pipeline_run(&o, &res, quiet ? NULL : stderr, err, sizeof err);
     if (!quiet && res.frames > 0)
         fprintf(stderr,
                 "%lld frames (%dx%d), %lld events, %lld dropped, "

@@ -8,22 +8,23 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: spatia <command> [options]\n"
-            "\n"
-            "commands:\n"
-            "  run      process a video or camera stream into events\n"
-            "  eval     score tracks (mot) or events (events) against a reference\n"
-            "  detect   people detector on an image or video, JSON per frame\n"
-            "  help     show this text\n"
-            "\n"
-            "Run `spatia <command> --help` for the options of a command.\n"
-            "\n"
-            "exit codes:\n"
-            "  0  success\n"
-            "  1  runtime failure (input unreadable, sink failed, ...)\n"
-            "  2  usage or configuration error\n"
-            "  3  evaluation below a requested threshold\n");
+    fprintf(
+        f,
+        "usage: spatia <command> [options]\n"
+        "\n"
+        "commands:\n"
+        "  run      process a video or camera stream into events\n"
+        "  eval     score tracks (mot) or events (events) against a reference\n"
+        "  detect   people detector on an image or video, JSON per frame\n"
+        "  help     show this text\n"
+        "\n"
+        "Run `spatia <command> --help` for the options of a command.\n"
+        "\n"
+        "exit codes:\n"
+        "  0  success\n"
+        "  1  runtime failure (input unreadable, sink failed, ...)\n"
+        "  2  usage or configuration error\n"
+        "  3  evaluation below a requested threshold\n");
 }
 
 int main(int argc, char **argv)

@@ -35,8 +35,8 @@ int file_read_all(const char *path, size_t max_bytes, char **buf, size_t *len,
             char *nb;
             if (cap > max_bytes) {
                 if (errbuf && errlen > 0)
-                    snprintf(errbuf, (size_t)errlen,
-                             "file larger than %zu MiB", max_bytes >> 20);
+                    snprintf(errbuf, (size_t)errlen, "file larger than %zu MiB",
+                             max_bytes >> 20);
                 rc = SPATIA_RANGE;
                 goto done;
             }

@@ -218,14 +218,30 @@ static int parse_string(parser *ps, const char **out, size_t *outlen)
             char e = ps->p[1];
             ps->p += 2;
             switch (e) {
-            case '"': buf[n++] = '"'; break;
-            case '\\': buf[n++] = '\\'; break;
-            case '/': buf[n++] = '/'; break;
-            case 'b': buf[n++] = '\b'; break;
-            case 'f': buf[n++] = '\f'; break;
-            case 'n': buf[n++] = '\n'; break;
-            case 'r': buf[n++] = '\r'; break;
-            case 't': buf[n++] = '\t'; break;
+            case '"':
+                buf[n++] = '"';
+                break;
+            case '\\':
+                buf[n++] = '\\';
+                break;
+            case '/':
+                buf[n++] = '/';
+                break;
+            case 'b':
+                buf[n++] = '\b';
+                break;
+            case 'f':
+                buf[n++] = '\f';
+                break;
+            case 'n':
+                buf[n++] = '\n';
+                break;
+            case 'r':
+                buf[n++] = '\r';
+                break;
+            case 't':
+                buf[n++] = '\t';
+                break;
             case 'u': {
                 unsigned cp, lo;
                 if (ps->end - ps->p < 4 || hex4(ps->p, &cp))
@@ -530,12 +546,18 @@ const json_value *json_at(const json_value *arr, int i)
 const char *json_type_name(json_type t)
 {
     switch (t) {
-    case JSON_NULL: return "null";
-    case JSON_BOOL: return "a boolean";
-    case JSON_NUMBER: return "a number";
-    case JSON_STRING: return "a string";
-    case JSON_ARRAY: return "an array";
-    case JSON_OBJECT: return "an object";
+    case JSON_NULL:
+        return "null";
+    case JSON_BOOL:
+        return "a boolean";
+    case JSON_NUMBER:
+        return "a number";
+    case JSON_STRING:
+        return "a string";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_OBJECT:
+        return "an object";
     }
     return "?";
 }

@@ -39,8 +39,8 @@ struct json_value {
 typedef struct json_doc json_doc;
 
 typedef struct json_error {
-    int line, col;  /* 1-based position of the error */
-    char msg[160];  /* what is wrong */
+    int line, col; /* 1-based position of the error */
+    char msg[160]; /* what is wrong */
 } json_error;
 
 #define JSON_MAX_DEPTH 64

@@ -113,8 +113,7 @@ int lsa_solve(lsa_work *w, const double *cost, int n, int m, int *row_to_col,
     } else {
         rows = m, cols = n, rs = 1, cs = m;
     }
-    rc = work_reserve(w, (long)(rows + 1) + 2L * (cols + 1),
-                      3L * (cols + 1));
+    rc = work_reserve(w, (long)(rows + 1) + 2L * (cols + 1), 3L * (cols + 1));
     if (rc)
         return rc;
     double *u = w->buf, *v = u + rows + 1, *minv = v + cols + 1;

@@ -106,11 +106,21 @@ void sb_json_str(sbuf *b, const char *s)
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
         switch (c) {
-        case '"': sb_putn(b, "\\\"", 2); break;
-        case '\\': sb_putn(b, "\\\\", 2); break;
-        case '\n': sb_putn(b, "\\n", 2); break;
-        case '\r': sb_putn(b, "\\r", 2); break;
-        case '\t': sb_putn(b, "\\t", 2); break;
+        case '"':
+            sb_putn(b, "\\\"", 2);
+            break;
+        case '\\':
+            sb_putn(b, "\\\\", 2);
+            break;
+        case '\n':
+            sb_putn(b, "\\n", 2);
+            break;
+        case '\r':
+            sb_putn(b, "\\r", 2);
+            break;
+        case '\t':
+            sb_putn(b, "\\t", 2);
+            break;
         default:
             if (c < 0x20) {
                 char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};

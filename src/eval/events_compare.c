@@ -83,8 +83,8 @@ static int tally_file(const char *path, int which, spatia_event_compare *c,
         const json_value *evs = json_get(json_root(doc), "events");
         if (!evs || evs->type != JSON_ARRAY) {
             json_doc_free(doc);
-            snprintf(errbuf, (size_t)errlen, "%s:%d: no \"events\" array",
-                     path, lineno);
+            snprintf(errbuf, (size_t)errlen, "%s:%d: no \"events\" array", path,
+                     lineno);
             rc = SPATIA_PARSE;
             goto done;
         }
@@ -159,8 +159,7 @@ spatia_event_compare_find(const spatia_event_compare *c, const char *zone,
                           const char *type, const char *status)
 {
     for (int i = 0; c && i < c->n; i++)
-        if (!strcmp(c->rows[i].zone, zone) &&
-            !strcmp(c->rows[i].type, type) &&
+        if (!strcmp(c->rows[i].zone, zone) && !strcmp(c->rows[i].type, type) &&
             !strcmp(c->rows[i].status, status))
             return &c->rows[i];
     return NULL;
@@ -173,8 +172,8 @@ void spatia_event_compare_print(FILE *f, const spatia_event_compare *c)
     for (int i = 0; i < c->n; i++) {
         const spatia_event_tally *t = &c->rows[i];
         int64_t d = t->cand > t->ref ? t->cand - t->ref : t->ref - t->cand;
-        fprintf(f, "%-20s %-26s %-10s %9lld %9lld %7.1f%%\n", t->zone,
-                t->type, t->status, (long long)t->ref, (long long)t->cand,
+        fprintf(f, "%-20s %-26s %-10s %9lld %9lld %7.1f%%\n", t->zone, t->type,
+                t->status, (long long)t->ref, (long long)t->cand,
                 100.0 * (double)d / (double)(t->ref > 1 ? t->ref : 1));
     }
     fprintf(f, "max relative difference (directional events): %.1f%%\n",

@@ -188,8 +188,7 @@ static int key_cmp(const void *a, const void *b)
 /* Sorts rows[first..n) by (frame, id) and rejects repeated ids per frame.
  * lines[i] is the file line of rows[first + i]. */
 static int sort_block(spatia_mot_seq *seq, int first, const long *lines,
-                      int check_ids, const char *path, char *errbuf,
-                      int errlen)
+                      int check_ids, const char *path, char *errbuf, int errlen)
 {
     int cnt = seq->n - first, rc = SPATIA_OK;
     row_key *keys = NULL;

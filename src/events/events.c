@@ -23,11 +23,16 @@ struct spatia_event_writer {
 const char *spatia_event_type_name(spatia_event_type t)
 {
     switch (t) {
-    case SPATIA_EV_PERSON_COUNT: return "personCountEvent";
-    case SPATIA_EV_PERSON_LINE: return "personLineEvent";
-    case SPATIA_EV_ZONE_ENTER_EXIT: return "personZoneEnterExitEvent";
-    case SPATIA_EV_ZONE_DWELL: return "personZoneDwellTimeEvent";
-    case SPATIA_EV_PERSON_DISTANCE: return "personDistanceEvent";
+    case SPATIA_EV_PERSON_COUNT:
+        return "personCountEvent";
+    case SPATIA_EV_PERSON_LINE:
+        return "personLineEvent";
+    case SPATIA_EV_ZONE_ENTER_EXIT:
+        return "personZoneEnterExitEvent";
+    case SPATIA_EV_ZONE_DWELL:
+        return "personZoneDwellTimeEvent";
+    case SPATIA_EV_PERSON_DISTANCE:
+        return "personDistanceEvent";
     }
     return "unknownEvent";
 }
@@ -35,28 +40,32 @@ const char *spatia_event_type_name(spatia_event_type t)
 const char *spatia_status_name(spatia_status s)
 {
     switch (s) {
-    case SPATIA_STATUS_CROSS_LEFT: return "CrossLeft";
-    case SPATIA_STATUS_CROSS_RIGHT: return "CrossRight";
-    case SPATIA_STATUS_ENTER: return "Enter";
-    case SPATIA_STATUS_EXIT: return "Exit";
-    case SPATIA_STATUS_NONE: break;
+    case SPATIA_STATUS_CROSS_LEFT:
+        return "CrossLeft";
+    case SPATIA_STATUS_CROSS_RIGHT:
+        return "CrossRight";
+    case SPATIA_STATUS_ENTER:
+        return "Enter";
+    case SPATIA_STATUS_EXIT:
+        return "Exit";
+    case SPATIA_STATUS_NONE:
+        break;
     }
     return "";
 }
 
 void spatia_format_time(int64_t unix_ms, char *buf, size_t len)
 {
-    time_t secs = (time_t)(unix_ms >= 0 ? unix_ms / 1000
-                                        : -((-unix_ms + 999) / 1000));
+    time_t secs =
+        (time_t)(unix_ms >= 0 ? unix_ms / 1000 : -((-unix_ms + 999) / 1000));
     int ms = (int)(unix_ms - (int64_t)secs * 1000);
     struct tm tm;
     if (!gmtime_r(&secs, &tm)) {
         snprintf(buf, len, "1970-01-01T00:00:00.000Z");
         return;
     }
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, ms);
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
 int spatia_event_writer_create(spatia_event_writer **out)
@@ -121,9 +130,11 @@ static void put_person(sbuf *b, const spatia_person *p, int w, int h,
     sb_puts(b, "{\"type\":\"person\",\"id\":");
     sb_json_str(b, p->id);
     sb_puts(b, ",\"region\":{\"type\":\"RECTANGLE\",\"points\":[");
-    put_point(b, clamp01((double)p->box.x1 / w), clamp01((double)p->box.y1 / h));
+    put_point(b, clamp01((double)p->box.x1 / w),
+              clamp01((double)p->box.y1 / h));
     sb_putc(b, ',');
-    put_point(b, clamp01((double)p->box.x2 / w), clamp01((double)p->box.y2 / h));
+    put_point(b, clamp01((double)p->box.x2 / w),
+              clamp01((double)p->box.y2 / h));
     sb_puts(b, "]},\"confidence\":");
     sb_json_num(b, p->confidence);
     /* Uncalibrated values as spec §7.1: no ground plane, no orientation. */
@@ -200,8 +211,8 @@ int spatia_event_format(spatia_event_writer *w, const spatia_event *ev,
         }
         break;
     case SPATIA_EV_PERSON_DISTANCE:
-        sb_printf(b, "\"personCount\":%d,\"averageDistance\":",
-                  ev->person_count);
+        sb_printf(b,
+                  "\"personCount\":%d,\"averageDistance\":", ev->person_count);
         sb_json_num(b, ev->average_distance_ft);
         sb_puts(b, ",\"minimumDistanceThreshold\":");
         sb_json_num(b, ev->min_distance_ft);
@@ -226,8 +237,8 @@ int spatia_event_format(spatia_event_writer *w, const spatia_event *ev,
     spatia_format_time(src->time_ms, ts, sizeof ts);
     sb_puts(b, ",\"timestamp\":");
     sb_json_str(b, ts);
-    sb_printf(b, ",\"width\":%d,\"height\":%d,\"frameId\":\"%lld\"",
-              src->width, src->height, (long long)src->frame_id);
+    sb_printf(b, ",\"width\":%d,\"height\":%d,\"frameId\":\"%lld\"", src->width,
+              src->height, (long long)src->frame_id);
     sb_puts(b, ",\"imagePath\":\"\"},\"detections\":[");
     for (int i = 0; i < ev->npeople; i++) {
         if (i)

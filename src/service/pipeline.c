@@ -167,14 +167,14 @@ int spatia_pipeline_run(const spatia_run_opts *o, spatia_run_result *res,
 
     if (o->tracks_in) {
         rc = trackfile_open(o->tracks_in,
-                            o->lost_ttl_ms > 0 ? o->lost_ttl_ms : 4000,
-                            o->seed, sx, sy, &tf, errbuf, errlen);
+                            o->lost_ttl_ms > 0 ? o->lost_ttl_ms : 4000, o->seed,
+                            sx, sy, &tf, errbuf, errlen);
     } else if (o->detections) {
         rc = spatia_detsrc_mot_create(o->detections, sx, sy, &det, errbuf,
                                       errlen);
     } else {
-        rc = vision_detector_default(o->model, o->threads, &det, errbuf,
-                                     errlen);
+        rc =
+            vision_detector_default(o->model, o->threads, &det, errbuf, errlen);
     }
     if (rc)
         goto fail;
@@ -227,9 +227,8 @@ int spatia_pipeline_run(const spatia_run_opts *o, spatia_run_result *res,
     }
     if (o->video_out) {
         double fps = spatia_media_fps(media);
-        rc = spatia_video_writer_open(o->video_out, w, h,
-                                      fps > 0.0 ? fps : 25.0, &vw, errbuf,
-                                      errlen);
+        rc = spatia_video_writer_open(
+            o->video_out, w, h, fps > 0.0 ? fps : 25.0, &vw, errbuf, errlen);
         if (rc)
             goto fail;
         vbuf = malloc((size_t)w * (size_t)h * 3);
@@ -266,8 +265,8 @@ int spatia_pipeline_run(const spatia_run_opts *o, spatia_run_result *res,
             rc = trackfile_update(tf, frame.index, frame.pts_ms, &tracks,
                                   &ntracks);
         } else {
-            rc = spatia_detsrc_detect(det, &frame, dets, MAX_DETECTIONS,
-                                      &ndets);
+            rc =
+                spatia_detsrc_detect(det, &frame, dets, MAX_DETECTIONS, &ndets);
             if (rc) {
                 snprintf(errbuf, (size_t)errlen, "detector: %s",
                          spatia_strerror(rc));
@@ -301,7 +300,8 @@ int spatia_pipeline_run(const spatia_run_opts *o, spatia_run_result *res,
                 const spatia_track *t = &tracks[i];
                 if (t->state != SPATIA_TRACK_CONFIRMED || t->num == 0)
                     continue;
-                fprintf(tracks_out, "%lld,%u,%.2f,%.2f,%.2f,%.2f,%.4f,-1,-1,-1\n",
+                fprintf(tracks_out,
+                        "%lld,%u,%.2f,%.2f,%.2f,%.2f,%.4f,-1,-1,-1\n",
                         (long long)frame.index + 1, t->num, t->box.x1 / sx,
                         t->box.y1 / sy, (t->box.x2 - t->box.x1) / sx,
                         (t->box.y2 - t->box.y1) / sy, t->score);
@@ -315,8 +315,8 @@ int spatia_pipeline_run(const spatia_run_opts *o, spatia_run_result *res,
                        frame.data + (size_t)y * (size_t)frame.stride,
                        (size_t)w * 3);
             spatia_analytics_stats(an, &st, &nst);
-            spatia_annotate_frame(vbuf, w * 3, w, h, cfg, tracks, ntracks,
-                                  st, nst);
+            spatia_annotate_frame(vbuf, w * 3, w, h, cfg, tracks, ntracks, st,
+                                  nst);
             rc = spatia_video_writer_write(vw, vbuf, w * 3, frame.pts_ms);
             if (rc) {
                 snprintf(errbuf, (size_t)errlen, "video out %s",
@@ -341,8 +341,8 @@ int spatia_pipeline_run(const spatia_run_opts *o, spatia_run_result *res,
         rc = spatia_video_writer_close(vw);
         vw = NULL;
         if (rc) {
-            snprintf(errbuf, (size_t)errlen, "video out %s: %s",
-                     o->video_out, spatia_strerror(rc));
+            snprintf(errbuf, (size_t)errlen, "video out %s: %s", o->video_out,
+                     spatia_strerror(rc));
             goto fail;
         }
     }

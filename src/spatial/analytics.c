@@ -19,14 +19,14 @@
 enum { SIDE_UNKNOWN = 0 };
 
 typedef struct rule_state {
-    int side;          /* lines: -1 left, +1 right; zones: -1 out, +1 in;
-                          0 unknown */
-    int have_prev;     /* prev holds the last focus point */
+    int side;      /* lines: -1 left, +1 right; zones: -1 out, +1 in;
+                      0 unknown */
+    int have_prev; /* prev holds the last focus point */
     vec2 prev;
-    int cross_valid;   /* lines: cross_t is the latest raw crossing */
-    double cross_t;    /* along start->end, 0..1 inside the segment */
-    int seen_outside;  /* zones: last_out is valid */
-    vec2 last_out;     /* zones: last raw point outside the polygon */
+    int cross_valid;  /* lines: cross_t is the latest raw crossing */
+    double cross_t;   /* along start->end, 0..1 inside the segment */
+    int seen_outside; /* zones: last_out is valid */
+    vec2 last_out;    /* zones: last raw point outside the polygon */
     int seen_inside;
     vec2 last_in;      /* zones: last raw point inside the polygon */
     int64_t enter_pts; /* zones: stream ms of the Enter */
@@ -38,20 +38,20 @@ typedef struct slot {
     const spatia_track *t; /* this frame's track, or NULL */
     int64_t last_seen_pts; /* stream ms of the last match */
     int64_t last_seen_seq;
-    rule_state *rs;        /* nrules entries */
+    rule_state *rs; /* nrules entries */
 } slot;
 
 typedef struct rule {
     const spatia_event_cfg *ev;
     const spatia_zone_cfg *zone; /* exactly one of zone/line */
     const spatia_line_cfg *line;
-    vec2 *poly;                  /* zone vertices in px */
+    vec2 *poly; /* zone vertices in px */
     int npoly;
-    vec2 a, b;                   /* line in px */
-    double thr;                  /* hysteresis threshold, px */
-    int64_t qualifying;          /* events seen, for output_frequency */
-    int last_count;              /* count rules: -1 before the first */
-    int64_t next_tick;           /* interval rules: stream ms */
+    vec2 a, b;          /* line in px */
+    double thr;         /* hysteresis threshold, px */
+    int64_t qualifying; /* events seen, for output_frequency */
+    int last_count;     /* count rules: -1 before the first */
+    int64_t next_tick;  /* interval rules: stream ms */
 } rule;
 
 struct spatia_analytics {
@@ -367,8 +367,8 @@ static int update_line(spatia_analytics *a, rule *r, rule_state *rs,
     if (old == SIDE_UNKNOWN)
         return 0;
     if (rs->cross_valid && rs->cross_t >= 0 && rs->cross_t <= 1) {
-        spatia_status st = side > 0 ? SPATIA_STATUS_CROSS_RIGHT
-                                    : SPATIA_STATUS_CROSS_LEFT;
+        spatia_status st =
+            side > 0 ? SPATIA_STATUS_CROSS_RIGHT : SPATIA_STATUS_CROSS_LEFT;
         spatia_rule_stats *s = &a->stats[r - a->rules];
         if (side > 0)
             s->cross_right++;
@@ -400,8 +400,8 @@ static int zone_event(spatia_analytics *a, rule *r, rule_state *rs,
         return emit_track_event(a, r, SPATIA_EV_ZONE_ENTER_EXIT, t, status,
                                 side, rs, 0, 0, fn, user);
     if (r->ev->kind == SPATIA_EVENT_ZONEDWELLTIME)
-        return emit_track_event(a, r, SPATIA_EV_ZONE_DWELL, t, status, side,
-                                rs, pts, a->seq, fn, user);
+        return emit_track_event(a, r, SPATIA_EV_ZONE_DWELL, t, status, side, rs,
+                                pts, a->seq, fn, user);
     return 0;
 }
 
@@ -434,8 +434,8 @@ static int update_zone(spatia_analytics *a, rule *r, rule_state *rs,
             rc = zone_event(a, r, rs, t, SPATIA_STATUS_ENTER, side, pts, fn,
                             user);
         } else if (old == 1) {
-            int side = geom_polygon_crossed_side(r->poly, r->npoly,
-                                                 rs->last_in, p);
+            int side =
+                geom_polygon_crossed_side(r->poly, r->npoly, rs->last_in, p);
             if (!side)
                 side = geom_polygon_nearest_side(r->poly, r->npoly, p);
             rc = zone_event(a, r, rs, t, SPATIA_STATUS_EXIT, side, pts, fn,
@@ -479,8 +479,7 @@ static int vanish(spatia_analytics *a, slot *s, const spatia_track *t,
                                    ? SPATIA_EV_ZONE_ENTER_EXIT
                                    : SPATIA_EV_ZONE_DWELL;
         int rc = emit_track_event(a, r, ty, t, SPATIA_STATUS_EXIT, 0, rs,
-                                  s->last_seen_pts, s->last_seen_seq, fn,
-                                  user);
+                                  s->last_seen_pts, s->last_seen_seq, fn, user);
         if (rc)
             return rc;
     }
@@ -514,8 +513,8 @@ static int update_count(spatia_analytics *a, rule *r, int64_t pts,
             period = 1;
         fire = r->next_tick == INT64_MIN || pts >= r->next_tick;
         if (fire)
-            r->next_tick = (r->next_tick == INT64_MIN ? pts : r->next_tick) +
-                           period;
+            r->next_tick =
+                (r->next_tick == INT64_MIN ? pts : r->next_tick) + period;
         while (r->next_tick <= pts)
             r->next_tick += period;
     } else {
@@ -537,10 +536,10 @@ static int update_count(spatia_analytics *a, rule *r, int64_t pts,
          * is a violator and detections stay empty. */
         ev.type = SPATIA_EV_PERSON_DISTANCE;
         ev.average_distance_ft = 0;
-        ev.min_distance_ft = r->ev->has_min_distance ? r->ev->min_distance_ft
-                                                     : 0;
-        ev.max_distance_ft = r->ev->has_max_distance ? r->ev->max_distance_ft
-                                                     : INFINITY;
+        ev.min_distance_ft =
+            r->ev->has_min_distance ? r->ev->min_distance_ft : 0;
+        ev.max_distance_ft =
+            r->ev->has_max_distance ? r->ev->max_distance_ft : INFINITY;
         ev.event_name = "unknown";
         ev.violation_count = 0;
         ev.npeople = 0;

@@ -13,10 +13,10 @@
 
 struct trackfile {
     spatia_mot_seq seq;
-    int *first;          /* rows of frame f: [first[f], first[f+1]) */
+    int *first;           /* rows of frame f: [first[f], first[f+1]) */
     spatia_track *tracks; /* one per distinct id, in order of appearance */
     int ntracks, cap;
-    spatia_track *out;   /* this frame's report */
+    spatia_track *out; /* this frame's report */
     int nout;
     int64_t ttl_ms;
     uint64_t seed;
