@@ -979,7 +979,108 @@ TEST(rtsp_reconnects_after_server_restart)
         fprintf(stderr, "server/publisher log kept: %s\n", r.log);
 }
 
+/* ffmpeg itself as a live HTTP (TCP) server: `-listen 1` serves one client
+ * an endless MPEG-TS; killing and restarting it must look like a camera
+ * that went away and came back. */
+static pid_t http_live_start(const char *vtest, int port)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/live.ts", port);
+    char *argv[] = {"ffmpeg",
+                    "-nostdin",
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-re",
+                    "-stream_loop",
+                    "-1",
+                    "-i",
+                    (char *)vtest,
+                    "-an",
+                    "-vf",
+                    "scale=384:288",
+                    "-c:v",
+                    "mpeg4",
+                    "-q:v",
+                    "6",
+                    "-g",
+                    "10",
+                    "-f",
+                    "mpegts",
+                    "-listen",
+                    "1",
+                    url,
+                    NULL};
+    return spawn(argv, NULL);
+}
+
+TEST(http_live_reconnects_after_server_restart)
+{
+    char path[512], url[128], err[256] = "";
+    if (!test_cache("vtest.avi", path, sizeof path))
+        TEST_SKIP("vtest.avi absent: run scripts/setup.sh");
+    if (!have_exe("ffmpeg"))
+        TEST_SKIP("ffmpeg not installed: no HTTP live server");
+    int port = free_port(SOCK_STREAM);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/live.ts", port);
+    pid_t srv = http_live_start(path, port);
+    ASSERT(srv > 0);
+    spatia_media_opts o;
+    spatia_media_opts_default(&o);
+    o.live = 1;
+    o.timeout_ms = 3000;
+    o.backoff_min_ms = 250;
+    o.backoff_max_ms = 1000;
+    spatia_media *m = NULL;
+    int rc = SPATIA_NETWORK;
+    /* no port probe: the one-client server would serve the probe */
+    for (int64_t end = now_ms() + 10000; now_ms() < end; sleep_ms(300))
+        if ((rc = spatia_media_open(url, &o, &m, err, sizeof err)) == 0)
+            break;
+    if (rc) {
+        stop_child(&srv);
+        ASSERT_MSG(0, "open %s: %s", url, err);
+    }
+    watchdog wd;
+    watchdog_start(&wd, m, 25000);
+    spatia_frame f;
+    spatia_media_stats st = {0};
+    int64_t last_index = -1, last_pts = -1;
+    int before = 0, after = 0, order_ok = 1;
+    for (int64_t t0 = now_ms();
+         now_ms() - t0 < 1500 && (rc = spatia_media_read(m, &f)) == 0;) {
+        order_ok &= f.index > last_index && f.pts_ms >= last_pts;
+        last_index = f.index;
+        last_pts = f.pts_ms;
+        before++;
+    }
+    stop_child(&srv);
+    sleep_ms(1500);
+    srv = http_live_start(path, port);
+    while (srv > 0 && after < 10 &&
+           (rc = spatia_media_read(m, &f)) == SPATIA_OK) {
+        order_ok &= f.index > last_index && f.pts_ms >= last_pts;
+        last_index = f.index;
+        last_pts = f.pts_ms;
+        spatia_media_stats_get(m, &st);
+        if (st.reconnects > 0)
+            after++;
+    }
+    watchdog_stop(&wd);
+    spatia_media_stats_get(m, &st);
+    spatia_media_destroy(m);
+    stop_child(&srv);
+    fprintf(stderr, "http live: %d frames before, %d after; %lld reconnects\n",
+            before, after, (long long)st.reconnects);
+    ASSERT_EQ(rc, SPATIA_OK);
+    ASSERT(before >= 5);
+    ASSERT(after >= 10);
+    ASSERT(st.reconnects >= 1);
+    ASSERT(order_ok);
+}
+
 TEST_MAIN(T(file_decodes_all_frames), T(file_scaled_sizes), T(open_errors),
           T(file_truncated_and_corrupted), T(live_file_paces_and_drops),
           T(live_file_loops_with_reconnect), T(interrupt_stops_reads),
-          T(http_source), T(rtsp_reconnects_after_server_restart))
+          T(http_source), T(http_live_reconnects_after_server_restart),
+          T(rtsp_reconnects_after_server_restart))
