@@ -1030,10 +1030,104 @@ TEST(concat_views_with_activation)
     tm_free(&m);
 }
 
+/* Depthwise -> 1x1 convolution pairs run in row strips (strip_kb = 1: one
+ * or two output rows per strip) must give the unsplit result: strides,
+ * SAME / VALID / explicit padding (first and last strips get the image's
+ * padding), dilation, 5x5, activations, a channel multiplier. */
+TEST(depthwise_pointwise_strips)
+{
+    static const struct {
+        int H, W, C, k, M, s, d, co;
+        const char *padding;
+        int pads[4];
+    } cases[] = {
+        {16, 16, 16, 3, 1, 1, 1, 5, "SAME", {0}},
+        {33, 17, 32, 3, 1, 2, 1, 7, "SAME", {0}},
+        {20, 16, 16, 5, 1, 1, 1, 4, "SAME", {0}},
+        {21, 20, 16, 3, 1, 1, 2, 3, "VALID", {0}},
+        {18, 16, 8, 3, 2, 1, 1, 6, "EXPLICIT", {2, 1, 1, 0}},
+        {35, 20, 32, 5, 1, 2, 1, 9, "SAME", {0}},
+    };
+    static float x[MAXN], w1[MAXN], b1[512], w2[MAXN], b2[512];
+    static float mid[MAXN], ref[MAXN], got[MAXN];
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
+        const int k = cases[ci].k, M = cases[ci].M, s = cases[ci].s;
+        const int d = cases[ci].d, co = cases[ci].co, CM = C * M;
+        int xs[4] = {1, H, W, C}, w1s[4] = {k, k, C, M},
+            w2s[4] = {1, 1, CM, co};
+        int pad[4], pad0[4] = {0}, OH, OW;
+        const int ek = (k - 1) * d + 1;
+        char a1[1024], a2[1024];
+        if (!strcmp(cases[ci].padding, "SAME")) {
+            same_pad(H, k, s, d, &pad[0], &pad[1]);
+            same_pad(W, k, s, d, &pad[2], &pad[3]);
+            OH = same_out(H, s);
+            OW = same_out(W, s);
+        } else {
+            for (int i = 0; i < 4; i++)
+                pad[i] = !strcmp(cases[ci].padding, "EXPLICIT")
+                             ? cases[ci].pads[i]
+                             : 0;
+            OH = (H + pad[0] + pad[1] - ek) / s + 1;
+            OW = (W + pad[2] + pad[3] - ek) / s + 1;
+        }
+        tm_fill(x, (size_t)H * W * C, 120 + (uint32_t)ci, -1, 1);
+        tm_fill(w1, (size_t)k * k * CM, 121, -1, 1);
+        tm_fill(b1, (size_t)CM, 122, -1, 1);
+        tm_fill(w2, (size_t)CM * co, 123, -1, 1);
+        tm_fill(b2, (size_t)co, 124, -1, 1);
+        ref_conv(x, 1, H, W, C, w1, k, k, CM, 1, b1, s, s, d, d, pad, OH, OW, 0,
+                 6, mid);
+        ref_conv(mid, 1, OH, OW, CM, w2, 1, 1, co, 0, b2, 1, 1, 1, 1, pad0, OH,
+                 OW, 0, INFINITY, ref);
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w1", 4, w1s, w1);
+        tm_const_f(&m, "b1", 1, &CM, b1);
+        tm_const_f(&m, "w2", 4, w2s, w2);
+        tm_const_f(&m, "b2", 1, &co, b2);
+        tm_node(&m, "dw", "FusedDepthwiseConv2dNative", "x,w1,b1",
+                conv_attrs(a1, sizeof a1, s, s, d, d, cases[ci].padding,
+                           !strcmp(cases[ci].padding, "EXPLICIT")
+                               ? cases[ci].pads
+                               : NULL,
+                           "BiasAdd", "Relu6"));
+        tm_node(&m, "y", "_FusedConv2D", "dw,w2,b2",
+                conv_attrs(a2, sizeof a2, 1, 1, 1, 1, "VALID", NULL, "BiasAdd",
+                           "Relu"));
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        ASSERT(json != NULL);
+        const size_t n = (size_t)OH * OW * co;
+        for (int strip = 0; strip < 2; strip++) {
+            spatia_nn_model *mdl = NULL;
+            spatia_nn_opts o;
+            spatia_nn_tensor t;
+            char err[512];
+            spatia_nn_opts_default(&o);
+            o.threads = 2;
+            o.strip_kb = strip ? 1 : -1;
+            ASSERT_OK(spatia_nn_model_load(json, &o, &mdl, err, sizeof err));
+            ASSERT_OK(spatia_nn_input(mdl, 0, &t));
+            memcpy(t.data, x, t.size);
+            ASSERT_OK(spatia_nn_run(mdl));
+            ASSERT_OK(spatia_nn_output(mdl, 0, &t));
+            ASSERT(t.size == n * 4);
+            memcpy(got, t.data, t.size);
+            spatia_nn_model_destroy(mdl);
+            double e = rel_err(got, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu strips %d: error %g", ci, strip, e);
+        }
+        tm_free(&m);
+    }
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
           T(bias_activation_scale_fusion), T(maxpool_select_equal_topk),
           T(mean_axes), T(concat_reshape_slice), T(resize_bilinear_modes),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
-          T(concat_views_with_activation))
+          T(concat_views_with_activation), T(depthwise_pointwise_strips))

@@ -231,6 +231,45 @@ static unsigned char *arena_alloc(size_t bytes)
     return a;
 }
 
+/* Output rows per strip when step s (a depthwise convolution) and step
+ * s + 1 (a 1x1 convolution reading only its output) can run as row strips,
+ * else 0. Needs storage classes assigned; p->strip_bytes is the budget. */
+static int strip_rows(const nn_graph *g, const nn_plan *p, int s)
+{
+    if (!p->strip_bytes || s + 1 >= g->norder)
+        return 0;
+    const nn_node *d = &g->n[g->order[s]], *c = &g->n[g->order[s + 1]];
+    if (d->op != NN_OP_DWCONV2D || c->op != NN_OP_CONV2D || d->nout != 1 ||
+        c->in[0] != d->out[0])
+        return 0;
+    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
+    const nn_tensor *y = &g->t[c->out[0]], *w = &g->t[c->in[1]];
+    if (t->nuse != 1 || pinned(g, d->out[0]) || t->store != NN_STORE_ARENA ||
+        x->store == NN_STORE_VIEW || x->dtype != NN_F32 || x->shape.rank != 4 ||
+        x->shape.d[0] != 1 || t->shape.rank != 4 || y->shape.rank != 4)
+        return 0;
+    if (w->shape.d[0] != 1 || w->shape.d[1] != 1 || c->a.stride[0] != 1 ||
+        c->a.stride[1] != 1 || c->a.pad[0] || c->a.pad[1] || c->a.pad[2] ||
+        c->a.pad[3])
+        return 0;
+    if ((d->a.has_act && !(d->a.act_min < d->a.act_max)) ||
+        (c->a.has_act && !(c->a.act_min < c->a.act_max)))
+        return 0;
+    size_t row = (size_t)t->shape.d[2] * (size_t)t->shape.d[3] * sizeof(float);
+    int h = t->shape.d[1];
+    if (row == 0)
+        return 0;
+    /* measured: only intermediates far larger than L2 gain (the 1x1
+     * convolution then reads from cache); smaller ones lose a little to
+     * the extra operator calls */
+    if (row * (size_t)h < 16 * p->strip_bytes)
+        return 0;
+    size_t rows = p->strip_bytes / row;
+    if (rows < 1)
+        rows = 1;
+    return rows * 2 <= (size_t)h ? (int)rows : 0;
+}
+
 /* Assigns storage classes, lifetimes and arena offsets. */
 static int plan_memory(nn_graph *g, nn_plan *p, int views)
 {
@@ -302,6 +341,22 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             if (r->first < 0)
                 r->first = 0;
             r->last = end;
+        }
+    }
+    /* Strip pairs run at the second step: the depthwise input must live
+     * until then (the 1x1 output, born there, must not overlap it). */
+    if (views) {
+        p->strip_rows = calloc((size_t)end + 1, sizeof *p->strip_rows);
+        if (!p->strip_rows)
+            goto out;
+        for (int s = 0; s + 1 < end; s++) {
+            if (!(p->strip_rows[s] = strip_rows(g, p, s)))
+                continue;
+            const nn_node *d = &g->n[g->order[s]];
+            nn_tensor *r = &g->t[root_of(g, d->in[0])];
+            if (r->store == NN_STORE_ARENA && r->last < s + 1)
+                r->last = s + 1;
+            s++; /* a 1x1 convolution is not also a depthwise one */
         }
     }
 
@@ -641,6 +696,97 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
     return SPATIA_OK;
 }
 
+/* Creates the operators of a strip pair: step s (depthwise convolution)
+ * and step s + 1 (1x1 convolution of its output only) run strip by strip
+ * at step s + 1. Strip i computes output rows [r0, r1) of the depthwise
+ * convolution into the first rows of its output buffer (so the working set
+ * of a strip stays in cache), then the 1x1 convolution of those rows into
+ * rows [r0, r1) of the final output. Each strip has its own operators with
+ * fixed pointers; the depthwise one reads only the input rows the strip
+ * needs, with the padding of the whole image at the first and last strip.
+ * Arithmetic per output element is that of the unsplit operators.
+ * Returns 0 (done), 1 (XNNPACK refused: plan the steps one by one) or
+ * SPATIA_NOMEM. */
+static int make_strips(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *sd = &p->steps[s], *sc = &p->steps[s + 1];
+    const nn_node *d = &g->n[sd->node], *c = &g->n[sc->node];
+    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
+    const nn_tensor *y = &g->t[c->out[0]];
+    const nn_shape *dws = &g->t[d->in[1]].shape, *cws = &g->t[c->in[1]].shape;
+    const int H = x->shape.d[1], W = x->shape.d[2], C = x->shape.d[3];
+    const int OH = t->shape.d[1], OW = t->shape.d[2], CT = t->shape.d[3];
+    const int CO = y->shape.d[3], rows = p->strip_rows[s];
+    const int kh = dws->d[0], kw = dws->d[1], sh = d->a.stride[0];
+    const int eff = (kh - 1) * d->a.dilation[0] + 1;
+    const size_t ystride =
+        y->store == NN_STORE_VIEW ? (size_t)y->row_stride : (size_t)CO;
+    const float dlo = d->a.has_act ? d->a.act_min : -INFINITY;
+    const float dhi = d->a.has_act ? d->a.act_max : INFINITY;
+    const float clo = c->a.has_act ? c->a.act_min : -INFINITY;
+    const float chi = c->a.has_act ? c->a.act_max : INFINITY;
+    const float *dw = g->t[d->in[1]].data, *cw = g->t[c->in[1]].data;
+    const float *db = d->nin > 2 ? g->t[d->in[2]].data : NULL;
+    const float *cb = c->nin > 2 ? g->t[c->in[2]].data : NULL;
+    const int n = (OH + rows - 1) / rows;
+    enum xnn_status st = xnn_status_success;
+    int ci = cws->d[2];
+    xnn_operator_t *ops = calloc(2 * (size_t)n, sizeof *ops);
+    float *ohwi = malloc((size_t)ci * (size_t)CO * sizeof *ohwi);
+
+    if (!ops || !ohwi) {
+        free(ops);
+        free(ohwi);
+        return SPATIA_NOMEM;
+    }
+    for (int i = 0; i < ci; i++) /* HWIO (1x1) -> OHWI */
+        for (int o = 0; o < CO; o++)
+            ohwi[(size_t)o * ci + i] = cw[(size_t)i * CO + o];
+    for (int i = 0; i < n && st == xnn_status_success; i++) {
+        const int r0 = i * rows, r1 = r0 + rows < OH ? r0 + rows : OH;
+        const int lo = r0 * sh - d->a.pad[0];
+        const int hi = (r1 - 1) * sh - d->a.pad[0] + eff; /* exclusive */
+        const int top = lo < 0 ? -lo : 0, bot = hi > H ? hi - H : 0;
+        const int first = lo < 0 ? 0 : lo, last = hi > H ? H : hi;
+        if (last <= first) {
+            st = xnn_status_unsupported_parameter;
+            break;
+        }
+        st = xnn_create_convolution2d_nhwc_f32(
+            (uint32_t)top, (uint32_t)d->a.pad[3], (uint32_t)bot,
+            (uint32_t)d->a.pad[2], (uint32_t)kh, (uint32_t)kw, (uint32_t)sh,
+            (uint32_t)d->a.stride[1], (uint32_t)d->a.dilation[0],
+            (uint32_t)d->a.dilation[1], (uint32_t)C, 1, (size_t)dws->d[3],
+            (size_t)C, (size_t)CT, dw, db, dlo, dhi,
+            XNN_FLAG_DEPTHWISE_CONVOLUTION, &ops[2 * i]);
+        if (st == xnn_status_success)
+            st = xnn_setup_convolution2d_nhwc_f32(
+                ops[2 * i], 1, (size_t)(last - first), (size_t)W,
+                (const float *)sd->in[0] + (size_t)first * W * C, sd->out[0],
+                p->pool);
+        if (st == xnn_status_success)
+            st = xnn_create_convolution2d_nhwc_f32(
+                0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, (size_t)ci, (size_t)CO,
+                (size_t)ci, ystride, ohwi, cb, clo, chi, 0, &ops[2 * i + 1]);
+        if (st == xnn_status_success)
+            st = xnn_setup_convolution2d_nhwc_f32(
+                ops[2 * i + 1], 1, (size_t)(r1 - r0), (size_t)OW, sd->out[0],
+                (float *)sc->out[0] + (size_t)r0 * OW * ystride, p->pool);
+    }
+    free(ohwi);
+    if (st != xnn_status_success) {
+        for (int i = 0; i < 2 * n; i++)
+            xnn_delete_operator(ops[i]);
+        free(ops);
+        return st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
+    }
+    sd->skip = 1;
+    sc->strips = ops;
+    sc->nstrips = n;
+    p->xnn_ops += 2;
+    return 0;
+}
+
 /* Does node n read or write a strided view (other than a concat that is
  * a no-op because all its inputs are views of its output)? */
 static int touches_view(const nn_graph *g, const nn_node *n)
@@ -669,10 +815,12 @@ static int concat_noop(const nn_graph *g, const nn_node *n)
 }
 
 int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
-                  char *errbuf, int errlen)
+                  int strip_kb, char *errbuf, int errlen)
 {
     int rc;
     memset(p, 0, sizeof *p);
+    if (strip_kb >= 0)
+        p->strip_bytes = (size_t)(strip_kb ? strip_kb : NN_STRIP_KB) << 10;
     if (!portable && xnn_initialize(NULL) != xnn_status_success) {
         if (errbuf && errlen > 0)
             snprintf(errbuf, (size_t)errlen, "XNNPACK cannot run on this CPU");
@@ -697,6 +845,19 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             st->in[j] = nn_plan_ptr(g, p, n->in[j]);
         for (int k = 0; k < n->nout; k++)
             st->out[k] = nn_plan_ptr(g, p, n->out[k]);
+    }
+    for (int s = 0; s < g->norder; s++) {
+        nn_step *st = &p->steps[s];
+        const nn_node *n = &g->n[st->node];
+        if (!portable && p->strip_rows && p->strip_rows[s]) {
+            rc = make_strips(g, p, s);
+            if (rc < 0)
+                return rc;
+            if (rc == 0) {
+                s++; /* both steps done */
+                continue;
+            }
+        }
         if (!portable && (rc = make_xnn(g, p, st)))
             return rc;
         if (!st->op && touches_view(g, n)) {
@@ -728,8 +889,15 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
     for (int s = 0; s < p->nsteps; s++) {
         nn_step *st = &p->steps[s];
         const nn_node *n = &g->n[st->node];
+        if (st->skip)
+            continue;
         double t0 = profile ? now_s() : 0;
-        if (st->op) {
+        if (st->nstrips) {
+            for (int i = 0; i < 2 * st->nstrips; i++)
+                if (xnn_run_operator(st->strips[i], p->pool) !=
+                    xnn_status_success)
+                    return SPATIA_INTERNAL;
+        } else if (st->op) {
             if (xnn_run_operator(st->op, p->pool) != xnn_status_success)
                 return SPATIA_INTERNAL;
             if (st->op2 &&
@@ -758,9 +926,13 @@ void nn_plan_free(nn_plan *p)
             xnn_delete_operator(p->steps[s].op);
         if (p->steps[s].op2)
             xnn_delete_operator(p->steps[s].op2);
+        for (int i = 0; i < 2 * p->steps[s].nstrips; i++)
+            xnn_delete_operator(p->steps[s].strips[i]);
+        free(p->steps[s].strips);
         free(p->steps[s].scratch);
     }
     free(p->steps);
+    free(p->strip_rows);
     nn_free_aligned(p->arena);
     if (p->pool)
         pthreadpool_destroy(p->pool);
