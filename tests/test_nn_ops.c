@@ -1124,10 +1124,76 @@ TEST(depthwise_pointwise_strips)
     }
 }
 
+/* The own depthwise kernel (AVX-512 CPUs, up to 32 channels): one and two
+ * 16-channel blocks with a masked tail, interior runs of four pixels and
+ * the checked border path, 3x3 / 5x5 (filters in registers) and other
+ * windows, strides, dilations, every padding kind. */
+TEST(depthwise_own_kernel)
+{
+    static const conv_case cases[] = {
+        {14, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, "SAME", {0}, "Relu6", 1},
+        {15, 17, 18, 3, 3, 1, 2, 2, 1, 1, 1, "SAME", {0}, NULL, 1},
+        {16, 13, 24, 5, 5, 1, 1, 1, 1, 1, 1, "SAME", {0}, "Relu", 1},
+        {17, 19, 32, 5, 5, 1, 2, 2, 1, 1, 1, "SAME", {0}, NULL, 0},
+        {12, 20, 7, 3, 3, 1, 1, 1, 2, 2, 1, "VALID", {0}, NULL, 1},
+        {11, 18, 20, 2, 4, 1, 1, 2, 1, 1, 1, "SAME", {0}, "Relu6", 1},
+        {10, 16, 17, 3, 3, 1, 1, 1, 1, 1, 1, "EXPLICIT", {0, 2, 3, 1}, NULL, 1},
+        {3, 3, 16, 5, 5, 1, 1, 1, 1, 1, 1, "SAME", {0}, NULL, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ASSERT_MSG(!conv_case_run(&cases[i]), "case %zu", i);
+}
+
+/* Two depthwise convolutions written straight into channel slices of a
+ * concat (strided output of the own kernel). */
+TEST(depthwise_into_concat_view)
+{
+    static float x[9 * 12 * 16], w1[9 * 16], w2[25 * 16];
+    static float a[9 * 12 * 16], b[9 * 12 * 16], ref[9 * 12 * 32];
+    int xs[4] = {1, 9, 12, 16}, w1s[4] = {3, 3, 16, 1}, w2s[4] = {5, 5, 16, 1};
+    int p1[4], p2[4];
+    char a1[1024], a2[1024];
+    tm_fill(x, sizeof x / 4, 130, -1, 1);
+    tm_fill(w1, sizeof w1 / 4, 131, -1, 1);
+    tm_fill(w2, sizeof w2 / 4, 132, -1, 1);
+    same_pad(9, 3, 1, 1, &p1[0], &p1[1]);
+    same_pad(12, 3, 1, 1, &p1[2], &p1[3]);
+    same_pad(9, 5, 1, 1, &p2[0], &p2[1]);
+    same_pad(12, 5, 1, 1, &p2[2], &p2[3]);
+    ref_conv(x, 1, 9, 12, 16, w1, 3, 3, 16, 1, NULL, 1, 1, 1, 1, p1, 9, 12,
+             -INFINITY, INFINITY, a);
+    ref_conv(x, 1, 9, 12, 16, w2, 5, 5, 16, 1, NULL, 1, 1, 1, 1, p2, 9, 12,
+             -INFINITY, INFINITY, b);
+    for (int i = 0; i < 9 * 12; i++)
+        for (int c = 0; c < 16; c++) {
+            float u = a[i * 16 + c], v = b[i * 16 + c];
+            ref[i * 32 + c] = u > 0 ? u : 0;
+            ref[i * 32 + 16 + c] = v > 0 ? v : 0;
+        }
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w1", 4, w1s, w1);
+    tm_const_f(&m, "w2", 4, w2s, w2);
+    tm_scalar_i(&m, "axis", 3);
+    tm_node(&m, "a", "DepthwiseConv2dNative", "x,w1",
+            conv_attrs(a1, sizeof a1, 1, 1, 1, 1, "SAME", NULL, NULL, NULL));
+    tm_node(&m, "b", "DepthwiseConv2dNative", "x,w2",
+            conv_attrs(a2, sizeof a2, 1, 1, 1, 1, "SAME", NULL, NULL, NULL));
+    tm_node(&m, "cat", "ConcatV2", "a,b,axis", "");
+    tm_node(&m, "y", "Relu", "cat", "");
+    tm_output(&m, "y");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    CHECK_BOTH(json, 1, ins, 0, ref, 9 * 12 * 32, 1e-5);
+    tm_free(&m);
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
           T(bias_activation_scale_fusion), T(maxpool_select_equal_topk),
           T(mean_axes), T(concat_reshape_slice), T(resize_bilinear_modes),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
-          T(concat_views_with_activation), T(depthwise_pointwise_strips))
+          T(concat_views_with_activation), T(depthwise_pointwise_strips),
+          T(depthwise_own_kernel), T(depthwise_into_concat_view))

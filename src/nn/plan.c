@@ -696,6 +696,47 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
     return SPATIA_OK;
 }
 
+/* Parameters of the own depthwise kernel for node n, writing pixels
+ * out_stride floats apart; NULL when the kernel does not take the node
+ * (no AVX-512F, channel multiplier > 1, batch > 1, strided input, more
+ * than NN_DW_MAX_C channels) or on allocation failure (*nomem set). */
+static nn_dw *own_dw(const nn_graph *g, const nn_node *n, size_t out_stride,
+                     int *nomem)
+{
+    const nn_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out[0]];
+    const nn_shape *ws = &g->t[n->in[1]].shape;
+    if (n->op != NN_OP_DWCONV2D || ws->d[3] != 1 || x->dtype != NN_F32 ||
+        x->store == NN_STORE_VIEW || x->shape.rank != 4 || x->shape.d[0] != 1 ||
+        (n->a.has_act && !(n->a.act_min < n->a.act_max)) ||
+        x->shape.d[3] > NN_DW_MAX_C || !nn_dw_available())
+        return NULL;
+    nn_dw *d = calloc(1, sizeof *d);
+    if (!d) {
+        *nomem = 1;
+        return NULL;
+    }
+    d->H = x->shape.d[1];
+    d->W = x->shape.d[2];
+    d->C = x->shape.d[3];
+    d->OH = y->shape.d[1];
+    d->OW = y->shape.d[2];
+    d->kh = ws->d[0];
+    d->kw = ws->d[1];
+    d->sh = n->a.stride[0];
+    d->sw = n->a.stride[1];
+    d->dh = n->a.dilation[0];
+    d->dw = n->a.dilation[1];
+    d->pad_top = n->a.pad[0];
+    d->pad_left = n->a.pad[2];
+    d->lo = n->a.has_act ? n->a.act_min : -INFINITY;
+    d->hi = n->a.has_act ? n->a.act_max : INFINITY;
+    d->w = g->t[n->in[1]].data;
+    d->bias = n->nin > 2 ? g->t[n->in[2]].data : NULL;
+    d->out_stride = out_stride;
+    d->tile = nn_dw_tile(d);
+    return d;
+}
+
 /* Creates the operators of a strip pair: step s (depthwise convolution)
  * and step s + 1 (1x1 convolution of its output only) run strip by strip
  * at step s + 1. Strip i computes output rows [r0, r1) of the depthwise
@@ -739,6 +780,13 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
         free(ohwi);
         return SPATIA_NOMEM;
     }
+    int nomem = 0;
+    nn_dw *own = own_dw(g, d, (size_t)CT, &nomem);
+    if (nomem) {
+        free(ops);
+        free(ohwi);
+        return SPATIA_NOMEM;
+    }
     for (int i = 0; i < ci; i++) /* HWIO (1x1) -> OHWI */
         for (int o = 0; o < CO; o++)
             ohwi[(size_t)o * ci + i] = cw[(size_t)i * CO + o];
@@ -752,18 +800,20 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
             st = xnn_status_unsupported_parameter;
             break;
         }
-        st = xnn_create_convolution2d_nhwc_f32(
-            (uint32_t)top, (uint32_t)d->a.pad[3], (uint32_t)bot,
-            (uint32_t)d->a.pad[2], (uint32_t)kh, (uint32_t)kw, (uint32_t)sh,
-            (uint32_t)d->a.stride[1], (uint32_t)d->a.dilation[0],
-            (uint32_t)d->a.dilation[1], (uint32_t)C, 1, (size_t)dws->d[3],
-            (size_t)C, (size_t)CT, dw, db, dlo, dhi,
-            XNN_FLAG_DEPTHWISE_CONVOLUTION, &ops[2 * i]);
-        if (st == xnn_status_success)
-            st = xnn_setup_convolution2d_nhwc_f32(
-                ops[2 * i], 1, (size_t)(last - first), (size_t)W,
-                (const float *)sd->in[0] + (size_t)first * W * C, sd->out[0],
-                p->pool);
+        if (!own) { /* XNNPACK depthwise operator of this strip */
+            st = xnn_create_convolution2d_nhwc_f32(
+                (uint32_t)top, (uint32_t)d->a.pad[3], (uint32_t)bot,
+                (uint32_t)d->a.pad[2], (uint32_t)kh, (uint32_t)kw, (uint32_t)sh,
+                (uint32_t)d->a.stride[1], (uint32_t)d->a.dilation[0],
+                (uint32_t)d->a.dilation[1], (uint32_t)C, 1, (size_t)dws->d[3],
+                (size_t)C, (size_t)CT, dw, db, dlo, dhi,
+                XNN_FLAG_DEPTHWISE_CONVOLUTION, &ops[2 * i]);
+            if (st == xnn_status_success)
+                st = xnn_setup_convolution2d_nhwc_f32(
+                    ops[2 * i], 1, (size_t)(last - first), (size_t)W,
+                    (const float *)sd->in[0] + (size_t)first * W * C,
+                    sd->out[0], p->pool);
+        }
         if (st == xnn_status_success)
             st = xnn_create_convolution2d_nhwc_f32(
                 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, (size_t)ci, (size_t)CO,
@@ -778,11 +828,14 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
         for (int i = 0; i < 2 * n; i++)
             xnn_delete_operator(ops[i]);
         free(ops);
+        free(own);
         return st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
     }
     sd->skip = 1;
     sc->strips = ops;
     sc->nstrips = n;
+    sc->dw = own;
+    sc->strip_rows = rows;
     p->xnn_ops += 2;
     return 0;
 }
@@ -858,6 +911,18 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                 continue;
             }
         }
+        if (!portable && n->op == NN_OP_DWCONV2D) {
+            const nn_tensor *y = &g->t[n->out[0]];
+            int nomem = 0;
+            st->dw = own_dw(g, n,
+                            y->store == NN_STORE_VIEW ? (size_t)y->row_stride
+                                                      : (size_t)y->shape.d[3],
+                            &nomem);
+            if (nomem)
+                return SPATIA_NOMEM;
+            if (st->dw)
+                continue;
+        }
         if (!portable && (rc = make_xnn(g, p, st)))
             return rc;
         if (!st->op && touches_view(g, n)) {
@@ -893,10 +958,22 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
             continue;
         double t0 = profile ? now_s() : 0;
         if (st->nstrips) {
-            for (int i = 0; i < 2 * st->nstrips; i++)
-                if (xnn_run_operator(st->strips[i], p->pool) !=
+            const nn_step *sd = &p->steps[s - 1];
+            for (int i = 0; i < st->nstrips; i++) {
+                if (st->dw) {
+                    int r0 = i * st->strip_rows, r1 = r0 + st->strip_rows;
+                    nn_dw_run(st->dw, sd->in[0], sd->out[0], r0,
+                              r1 < st->dw->OH ? r1 : st->dw->OH, p->pool);
+                } else if (xnn_run_operator(st->strips[2 * i], p->pool) !=
+                           xnn_status_success) {
+                    return SPATIA_INTERNAL;
+                }
+                if (xnn_run_operator(st->strips[2 * i + 1], p->pool) !=
                     xnn_status_success)
                     return SPATIA_INTERNAL;
+            }
+        } else if (st->dw) {
+            nn_dw_run(st->dw, st->in[0], st->out[0], 0, st->dw->OH, p->pool);
         } else if (st->op) {
             if (xnn_run_operator(st->op, p->pool) != xnn_status_success)
                 return SPATIA_INTERNAL;
@@ -927,7 +1004,9 @@ void nn_plan_free(nn_plan *p)
         if (p->steps[s].op2)
             xnn_delete_operator(p->steps[s].op2);
         for (int i = 0; i < 2 * p->steps[s].nstrips; i++)
-            xnn_delete_operator(p->steps[s].strips[i]);
+            if (p->steps[s].strips[i])
+                xnn_delete_operator(p->steps[s].strips[i]);
+        free(p->steps[s].dw);
         free(p->steps[s].strips);
         free(p->steps[s].scratch);
     }

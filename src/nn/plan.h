@@ -13,6 +13,7 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include "nn/dwconv.h"
 #include "nn/graph.h"
 
 #define NN_STRIP_KB 384 /* default strip budget, KiB (L2 is 512 KiB+) */
@@ -32,6 +33,10 @@ typedef struct nn_step {
     xnn_operator_t *strips;
     int nstrips;
     int skip; /* 1: the work of this step is done by the next one */
+    /* own depthwise kernel (dwconv.h) instead of XNNPACK, owned: of this
+     * step, or of the previous one when this step runs strips */
+    nn_dw *dw;
+    int strip_rows; /* output rows per strip */
 } nn_step;
 
 typedef struct nn_plan {
