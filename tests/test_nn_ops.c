@@ -1189,6 +1189,98 @@ TEST(depthwise_into_concat_view)
     tm_free(&m);
 }
 
+/* 1x1 -> depthwise convolution pairs ("expand" pairs) run in row strips
+ * that recompute the rows their windows share (strip_kb = 1) must give
+ * the unsplit result: strides, windows, padding kinds, multiplier. */
+TEST(pointwise_depthwise_strips)
+{
+    static const struct {
+        int H, W, C, CT, k, M, s, co;
+        const char *padding;
+        int pads[4];
+    } cases[] = {
+        {36, 8, 8, 16, 3, 1, 1, 0, "SAME", {0}},
+        {37, 9, 5, 24, 3, 1, 2, 0, "SAME", {0}},
+        {66, 6, 4, 16, 5, 1, 1, 0, "SAME", {0}},
+        {60, 7, 6, 16, 5, 1, 2, 0, "VALID", {0}},
+        {40, 8, 3, 16, 3, 2, 1, 0, "EXPLICIT", {2, 1, 0, 2}},
+    };
+    static float x[MAXN], w1[MAXN], b1[512], w2[MAXN], b2[512];
+    static float mid[MAXN], ref[MAXN], got[MAXN];
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
+        const int CT = cases[ci].CT, k = cases[ci].k, M = cases[ci].M;
+        const int s = cases[ci].s, CO = CT * M;
+        int xs[4] = {1, H, W, C}, w1s[4] = {1, 1, C, CT},
+            w2s[4] = {k, k, CT, M};
+        int pad[4], pad0[4] = {0}, OH, OW;
+        char a1[1024], a2[1024];
+        if (!strcmp(cases[ci].padding, "SAME")) {
+            same_pad(H, k, s, 1, &pad[0], &pad[1]);
+            same_pad(W, k, s, 1, &pad[2], &pad[3]);
+            OH = same_out(H, s);
+            OW = same_out(W, s);
+        } else {
+            for (int i = 0; i < 4; i++)
+                pad[i] = !strcmp(cases[ci].padding, "EXPLICIT")
+                             ? cases[ci].pads[i]
+                             : 0;
+            OH = (H + pad[0] + pad[1] - k) / s + 1;
+            OW = (W + pad[2] + pad[3] - k) / s + 1;
+        }
+        tm_fill(x, (size_t)H * W * C, 140 + (uint32_t)ci, -1, 1);
+        tm_fill(w1, (size_t)C * CT, 141, -1, 1);
+        tm_fill(b1, (size_t)CT, 142, -1, 1);
+        tm_fill(w2, (size_t)k * k * CO, 143, -1, 1);
+        tm_fill(b2, (size_t)CO, 144, -1, 1);
+        ref_conv(x, 1, H, W, C, w1, 1, 1, CT, 0, b1, 1, 1, 1, 1, pad0, H, W, 0,
+                 6, mid);
+        ref_conv(mid, 1, H, W, CT, w2, k, k, CO, 1, b2, s, s, 1, 1, pad, OH, OW,
+                 0, INFINITY, ref);
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w1", 4, w1s, w1);
+        tm_const_f(&m, "b1", 1, &CT, b1);
+        tm_const_f(&m, "w2", 4, w2s, w2);
+        tm_const_f(&m, "b2", 1, &CO, b2);
+        tm_node(&m, "pw", "_FusedConv2D", "x,w1,b1",
+                conv_attrs(a1, sizeof a1, 1, 1, 1, 1, "VALID", NULL, "BiasAdd",
+                           "Relu6"));
+        tm_node(&m, "y", "FusedDepthwiseConv2dNative", "pw,w2,b2",
+                conv_attrs(a2, sizeof a2, s, s, 1, 1, cases[ci].padding,
+                           !strcmp(cases[ci].padding, "EXPLICIT")
+                               ? cases[ci].pads
+                               : NULL,
+                           "BiasAdd", "Relu"));
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        ASSERT(json != NULL);
+        const size_t n = (size_t)OH * OW * CO;
+        ASSERT(n <= MAXN);
+        for (int strip = 0; strip < 2; strip++) {
+            spatia_nn_model *mdl = NULL;
+            spatia_nn_opts o;
+            spatia_nn_tensor t;
+            char err[512];
+            spatia_nn_opts_default(&o);
+            o.threads = 2;
+            o.strip_kb = strip ? 1 : -1;
+            ASSERT_OK(spatia_nn_model_load(json, &o, &mdl, err, sizeof err));
+            ASSERT_OK(spatia_nn_input(mdl, 0, &t));
+            memcpy(t.data, x, t.size);
+            ASSERT_OK(spatia_nn_run(mdl));
+            ASSERT_OK(spatia_nn_output(mdl, 0, &t));
+            ASSERT(t.size == n * 4);
+            memcpy(got, t.data, t.size);
+            spatia_nn_model_destroy(mdl);
+            double e = rel_err(got, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu strips %d: error %g", ci, strip, e);
+        }
+        tm_free(&m);
+    }
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
@@ -1196,4 +1288,5 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(mean_axes), T(concat_reshape_slice), T(resize_bilinear_modes),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
-          T(depthwise_own_kernel), T(depthwise_into_concat_view))
+          T(depthwise_own_kernel), T(depthwise_into_concat_view),
+          T(pointwise_depthwise_strips))

@@ -203,20 +203,21 @@ static void dw_task(void *ctx, size_t i)
 
 #endif
 
-void nn_dw_run(nn_dw *p, const float *x, float *y, int row0, int row1,
+void nn_dw_run(const nn_dw *p, const float *x, float *y, int row0, int row1,
                struct pthreadpool *pool)
 {
 #ifdef DW_X86
-    p->x = x;
-    p->y = y;
-    p->row0 = row0;
+    nn_dw c = *p; /* bound copy: concurrent calls may share p */
+    c.x = x;
+    c.y = y;
+    c.row0 = row0;
     if (row1 <= row0)
         return;
     if (pool && row1 - row0 > 1)
-        pthreadpool_parallelize_1d(pool, dw_task, p, (size_t)(row1 - row0), 0);
+        pthreadpool_parallelize_1d(pool, dw_task, &c, (size_t)(row1 - row0), 0);
     else
         for (int r = row0; r < row1; r++)
-            dw_row(p, r);
+            dw_row(&c, r);
 #else
     (void)p;
     (void)x;

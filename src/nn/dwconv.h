@@ -37,7 +37,7 @@ typedef struct nn_dw {
     const float *bias; /* [C] or NULL, not owned */
     size_t out_stride; /* floats between output pixels (>= C) */
     int tile;          /* output columns per tile (>= 1): nn_dw_tile */
-    /* bound by nn_dw_run */
+    /* bound by nn_dw_run on its own copy */
     const float *x; /* input NHWC (pixels C floats apart), batch 1 */
     float *y;       /* output of row `row0` */
     int row0;
@@ -54,10 +54,11 @@ int nn_dw_available(void);
  * Computes output rows [row0, row1) of the convolution described by `p`
  * (row row0 is written at p->y, the next one OW * out_stride floats
  * later), split by rows over `pool` (NULL: the calling thread). Call only
- * when nn_dw_available(). Never allocates.
+ * when nn_dw_available(). Never allocates; p is not modified, so several
+ * threads may run the same p on different rows or buffers.
  */
 struct pthreadpool;
-void nn_dw_run(nn_dw *p, const float *x, float *y, int row0, int row1,
+void nn_dw_run(const nn_dw *p, const float *x, float *y, int row0, int row1,
                struct pthreadpool *pool);
 
 #endif

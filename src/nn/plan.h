@@ -16,7 +16,8 @@
 #include "nn/dwconv.h"
 #include "nn/graph.h"
 
-#define NN_STRIP_KB 384 /* default strip budget, KiB (L2 is 512 KiB+) */
+#define NN_MAX_STRIP_GROUPS 64  /* threads that can run strip groups */
+#define NN_STRIP_KB         384 /* default strip budget, KiB (L2 is 512 KiB+) */
 
 typedef struct nn_step {
     int node;
@@ -36,7 +37,10 @@ typedef struct nn_step {
     /* own depthwise kernel (dwconv.h) instead of XNNPACK, owned: of this
      * step, or of the previous one when this step runs strips */
     nn_dw *dw;
-    int strip_rows; /* output rows per strip */
+    int strip_rows;   /* output rows per strip */
+    int strip_groups; /* > 1: strips run in that many groups in parallel,
+                         single-threaded operators, one buffer per group */
+    size_t strip_buf; /* floats between the groups' buffers */
 } nn_step;
 
 typedef struct nn_plan {
@@ -51,6 +55,9 @@ typedef struct nn_plan {
     /* strip_rows[s] > 0: step s (depthwise) and s + 1 (1x1 convolution)
      * run in strips of that many output rows; sized nsteps */
     int *strip_rows;
+    /* expand_rows[s] > 0: step s (1x1 convolution) and s + 1 (depthwise)
+     * run in strips of that many depthwise output rows; sized nsteps */
+    int *expand_rows;
     size_t strip_bytes; /* budget of one strip of the intermediate */
 } nn_plan;
 
