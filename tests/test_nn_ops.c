@@ -1281,6 +1281,47 @@ TEST(pointwise_depthwise_strips)
     }
 }
 
+/* TopK over a long row against a naive selection: negative values, zeros,
+ * ties and values just below the running threshold pass through the
+ * vectorized skip of the scan (16 at a time) and its scalar tail. */
+TEST(topk_long_row)
+{
+    enum { N = 1003, K = 37 };
+    static float x[N], v[K], ix[K], rv[K], ri[K];
+    int xs[2] = {1, N};
+    tm_fill(x, N, 150, -1, 1);
+    for (int i = 0; i < N; i += 5)
+        x[i] = 0.0f;
+    for (int i = 3; i < N; i += 97)
+        x[i] = 0.75f; /* ties */
+    char used[N] = {0};
+    for (int j = 0; j < K; j++) {
+        int best = -1;
+        for (int i = 0; i < N; i++)
+            if (!used[i] && (best < 0 || x[i] > x[best]))
+                best = i;
+        used[best] = 1;
+        rv[j] = x[best];
+        ri[j] = (float)best;
+    }
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 2, xs);
+    tm_scalar_i(&m, "k", K);
+    tm_node(&m, "top", "TopKV2", "x,k", "\"sorted\":{\"b\":true}");
+    tm_output(&m, "top");
+    tm_output(&m, "top:1");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    for (int p = 0; p < 2; p++) {
+        ASSERT_OK(run(json, p, 0, 1, ins, 0, v, K, NULL));
+        ASSERT_OK(run(json, p, 0, 1, ins, 1, ix, K, NULL));
+        ASSERT(!memcmp(v, rv, sizeof v));
+        ASSERT(!memcmp(ix, ri, sizeof ix));
+    }
+    tm_free(&m);
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
@@ -1289,4 +1330,4 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
           T(depthwise_own_kernel), T(depthwise_into_concat_view),
-          T(pointwise_depthwise_strips))
+          T(pointwise_depthwise_strips), T(topk_long_row))
