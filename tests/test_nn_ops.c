@@ -1322,6 +1322,73 @@ TEST(topk_long_row)
     tm_free(&m);
 }
 
+/* The stem kernel (3x3 convolution of 3 channels into <= 16, AVX-512 CPUs)
+ * with the following hard-swish folded into its store: stride 2 SAME and
+ * stride 1 VALID, 16 and 11 output channels (masked), interior runs of
+ * four pixels and borders; against the naive reference. */
+TEST(stem_conv_hardswish)
+{
+    static const struct {
+        int H, W, co, s;
+        const char *padding;
+    } cases[] = {{17, 22, 16, 2, "SAME"},
+                 {12, 13, 11, 1, "VALID"},
+                 {9, 30, 16, 1, "SAME"}};
+    static float x[40 * 40 * 3], w[27 * 16], b[16], ref[40 * 40 * 16];
+    static float got[40 * 40 * 16];
+    const float sixth = 0.1666259765625f; /* float16(1/6) */
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, co = cases[ci].co;
+        const int sd = cases[ci].s;
+        int xs[4] = {1, H, W, 3}, ws[4] = {3, 3, 3, co}, pad[4] = {0}, OH, OW;
+        char attrs[1024];
+        if (!strcmp(cases[ci].padding, "SAME")) {
+            same_pad(H, 3, sd, 1, &pad[0], &pad[1]);
+            same_pad(W, 3, sd, 1, &pad[2], &pad[3]);
+            OH = same_out(H, sd);
+            OW = same_out(W, sd);
+        } else {
+            OH = (H - 3) / sd + 1;
+            OW = (W - 3) / sd + 1;
+        }
+        const size_t n = (size_t)OH * OW * co;
+        tm_fill(x, (size_t)H * W * 3, 160 + (uint32_t)ci, 0, 255);
+        tm_fill(w, (size_t)27 * co, 161, -0.05f, 0.05f);
+        tm_fill(b, (size_t)co, 162, -1, 1);
+        ref_conv(x, 1, H, W, 3, w, 3, 3, co, 0, b, sd, sd, 1, 1, pad, OH, OW,
+                 -INFINITY, INFINITY, ref);
+        for (size_t i = 0; i < n; i++) {
+            float v = ref[i], t = v + 3.0f;
+            t = t < 0 ? 0 : (t > 6 ? 6 : t);
+            ref[i] = (v * sixth) * t;
+        }
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w", 4, ws, w);
+        tm_const_f(&m, "b", 1, &co, b);
+        tm_scalar_f(&m, "c6", sixth);
+        tm_scalar_f(&m, "c3", 3.0f);
+        tm_node(&m, "conv", "_FusedConv2D", "x,w,b",
+                conv_attrs(attrs, sizeof attrs, sd, sd, 1, 1, cases[ci].padding,
+                           NULL, "BiasAdd", NULL));
+        tm_node(&m, "hs/mul", "Mul", "conv,c6", "");
+        tm_node(&m, "hs/add", "AddV2", "conv,c3", "");
+        tm_node(&m, "hs/relu6", "Relu6", "hs/add", "");
+        tm_node(&m, "hs/mul_1", "Mul", "hs/mul,hs/relu6", "");
+        tm_output(&m, "hs/mul_1");
+        const char *json = tm_write(&m);
+        const float *ins[1] = {x};
+        for (int p = 0; p < 2; p++) {
+            ASSERT_OK(run(json, p, 0, 1, ins, 0, got, n, NULL));
+            double e = rel_err(got, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu %s: error %g", ci,
+                       p ? "portable" : "fast", e);
+        }
+        tm_free(&m);
+    }
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
@@ -1330,4 +1397,5 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
           T(depthwise_own_kernel), T(depthwise_into_concat_view),
-          T(pointwise_depthwise_strips), T(topk_long_row))
+          T(pointwise_depthwise_strips), T(topk_long_row),
+          T(stem_conv_hardswish))

@@ -236,6 +236,21 @@ static unsigned char *arena_alloc(size_t bytes)
     return a;
 }
 
+/* Does the own stem kernel (convstem.h) take node n: a 3x3 convolution of
+ * 3 input channels into at most 16, batch 1, contiguous input? */
+static int stem_ok(const nn_graph *g, const nn_node *n)
+{
+    if (n->op != NN_OP_CONV2D)
+        return 0;
+    const nn_tensor *x = &g->t[n->in[0]];
+    const nn_shape *ws = &g->t[n->in[1]].shape;
+    return ws->d[0] == 3 && ws->d[1] == 3 && ws->d[2] == 3 && ws->d[3] >= 1 &&
+           ws->d[3] <= 16 && x->dtype == NN_F32 && x->shape.rank == 4 &&
+           x->shape.d[0] == 1 && x->store != NN_STORE_VIEW &&
+           (!n->a.has_act || n->a.act_min < n->a.act_max) &&
+           nn_stem_available();
+}
+
 /* Output rows per strip when step s (a depthwise convolution) and step
  * s + 1 (a 1x1 convolution reading only its output) can run as row strips,
  * else 0. Needs storage classes assigned; p->strip_bytes is the budget. */
@@ -409,6 +424,24 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             if (r->store == NN_STORE_ARENA && r->last < s + 1)
                 r->last = s + 1;
             s++; /* a step is in one pair at most */
+        }
+        /* own stem convolution + the HardSwish that alone reads it: the
+         * HardSwish output is written at step s */
+        p->stem_hs = calloc((size_t)end + 1, 1);
+        if (!p->stem_hs)
+            goto out;
+        for (int s = 0; s + 1 < end; s++) {
+            const nn_node *c = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
+            if (p->strip_rows[s] || p->expand_rows[s] ||
+                (s > 0 && (p->strip_rows[s - 1] || p->expand_rows[s - 1])) ||
+                !stem_ok(g, c) || h->op != NN_OP_HARDSWISH ||
+                h->in[0] != c->out[0] || g->t[c->out[0]].nuse != 1 ||
+                pinned(g, c->out[0]) || g->t[c->out[0]].store != NN_STORE_ARENA)
+                continue;
+            p->stem_hs[s] = 1;
+            nn_tensor *r = &g->t[root_of(g, h->out[0])];
+            if (r->store == NN_STORE_ARENA && r->first > s)
+                r->first = s;
         }
     }
 
@@ -789,6 +822,33 @@ static nn_dw *own_dw(const nn_graph *g, const nn_node *n, size_t out_stride,
     return d;
 }
 
+/* Parameters of the own stem kernel for node n (stem_ok), writing pixels
+ * out_stride floats apart; NULL on allocation failure. */
+static nn_stem *own_stem(const nn_graph *g, const nn_node *n, size_t out_stride)
+{
+    const nn_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out[0]];
+    nn_stem *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->H = x->shape.d[1];
+    st->W = x->shape.d[2];
+    st->OH = y->shape.d[1];
+    st->OW = y->shape.d[2];
+    st->CO = y->shape.d[3];
+    st->sh = n->a.stride[0];
+    st->sw = n->a.stride[1];
+    st->dh = n->a.dilation[0];
+    st->dw = n->a.dilation[1];
+    st->pad_top = n->a.pad[0];
+    st->pad_left = n->a.pad[2];
+    st->lo = n->a.has_act ? n->a.act_min : -INFINITY;
+    st->hi = n->a.has_act ? n->a.act_max : INFINITY;
+    st->w = g->t[n->in[1]].data;
+    st->bias = n->nin > 2 ? g->t[n->in[2]].data : NULL;
+    st->out_stride = out_stride;
+    return st;
+}
+
 /* Strip groups: with a thread pool, strips are dealt out in `groups`
  * contiguous ranges, one per thread, each range run on one core with
  * single-threaded operators and its own buffer (the intermediate then
@@ -1099,6 +1159,25 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                 continue;
             }
         }
+        if (!portable && stem_ok(g, n)) {
+            int fuse = p->stem_hs && p->stem_hs[s];
+            const nn_tensor *y =
+                &g->t[fuse ? g->n[p->steps[s + 1].node].out[0] : n->out[0]];
+            st->stem =
+                own_stem(g, n,
+                         y->store == NN_STORE_VIEW ? (size_t)y->row_stride
+                                                   : (size_t)y->shape.d[3]);
+            if (!st->stem)
+                return SPATIA_NOMEM;
+            if (fuse) {
+                st->stem->hardswish = 1;
+                st->stem->hs_scale = g->n[p->steps[s + 1].node].a.hs_scale;
+                st->out[0] = p->steps[s + 1].out[0];
+                p->steps[s + 1].skip = 1;
+                s++;
+            }
+            continue;
+        }
         if (!portable && n->op == NN_OP_DWCONV2D) {
             const nn_tensor *y = &g->t[n->out[0]];
             int nomem = 0;
@@ -1196,6 +1275,8 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
             }
         } else if (st->dw) {
             nn_dw_run(st->dw, st->in[0], st->out[0], 0, st->dw->OH, p->pool);
+        } else if (st->stem) {
+            nn_stem_run(st->stem, st->in[0], st->out[0], p->pool);
         } else if (st->op) {
             if (xnn_run_operator(st->op, p->pool) != xnn_status_success)
                 return SPATIA_INTERNAL;
@@ -1229,12 +1310,14 @@ void nn_plan_free(nn_plan *p)
             if (p->steps[s].strips[i])
                 xnn_delete_operator(p->steps[s].strips[i]);
         free(p->steps[s].dw);
+        free(p->steps[s].stem);
         free(p->steps[s].strips);
         free(p->steps[s].scratch);
     }
     free(p->steps);
     free(p->strip_rows);
     free(p->expand_rows);
+    free(p->stem_hs);
     nn_free_aligned(p->arena);
     if (p->pool)
         pthreadpool_destroy(p->pool);

@@ -13,6 +13,7 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include "nn/convstem.h"
 #include "nn/dwconv.h"
 #include "nn/graph.h"
 
@@ -33,7 +34,8 @@ typedef struct nn_step {
      * previous step is then skipped. Owned. */
     xnn_operator_t *strips;
     int nstrips;
-    int skip; /* 1: the work of this step is done by the next one */
+    int skip;      /* 1: the work of this step is done by a neighbouring one */
+    nn_stem *stem; /* own stem convolution kernel instead of XNNPACK, owned */
     /* own depthwise kernel (dwconv.h) instead of XNNPACK, owned: of this
      * step, or of the previous one when this step runs strips */
     nn_dw *dw;
@@ -58,6 +60,9 @@ typedef struct nn_plan {
     /* expand_rows[s] > 0: step s (1x1 convolution) and s + 1 (depthwise)
      * run in strips of that many depthwise output rows; sized nsteps */
     int *expand_rows;
+    /* stem_hs[s]: step s (own stem convolution) also applies the
+     * HardSwish of step s + 1, which is skipped; sized nsteps */
+    unsigned char *stem_hs;
     size_t strip_bytes; /* budget of one strip of the intermediate */
 } nn_plan;
 
