@@ -1124,7 +1124,8 @@ TEST(depthwise_pointwise_strips)
     }
 }
 
-/* The own depthwise kernel (AVX-512 CPUs, up to 32 channels): one and two
+/* The own depthwise kernel (AVX-512 CPUs: up to 32 channels, 5x5 stride 1
+ * with any count): one to seven
  * 16-channel blocks with a masked tail, interior runs of four pixels and
  * the checked border path, 3x3 / 5x5 (filters in registers) and other
  * windows, strides, dilations, every padding kind. */
@@ -1139,6 +1140,8 @@ TEST(depthwise_own_kernel)
         {11, 18, 20, 2, 4, 1, 1, 2, 1, 1, 1, "SAME", {0}, "Relu6", 1},
         {10, 16, 17, 3, 3, 1, 1, 1, 1, 1, 1, "EXPLICIT", {0, 2, 3, 1}, NULL, 1},
         {3, 3, 16, 5, 5, 1, 1, 1, 1, 1, 1, "SAME", {0}, NULL, 1},
+        {10, 14, 72, 5, 5, 1, 1, 1, 1, 1, 1, "SAME", {0}, "Relu", 1},
+        {9, 11, 100, 5, 5, 1, 1, 1, 1, 1, 1, "VALID", {0}, NULL, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         ASSERT_MSG(!conv_case_run(&cases[i]), "case %zu", i);

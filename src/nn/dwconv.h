@@ -17,12 +17,16 @@
 
 #include <stddef.h>
 
-/* The planner uses the kernel up to this many channels. Measured on
- * CenterNet (AMD EPYC, AVX-512): 16-24 channels run 2-3x faster than
- * XNNPACK's (whose per-pixel overhead dominates when one 16-channel
- * iteration covers a pixel); from 64 channels on XNNPACK is as fast or
- * faster on the large memory-bound layers. */
-#define NN_DW_MAX_C 32
+/* Where the planner prefers this kernel to XNNPACK's, as measured on
+ * CenterNet (AMD EPYC, AVX-512): up to 32 channels (16-24 channels run 2-3x
+ * faster: XNNPACK's per-pixel overhead dominates when one 16-channel
+ * iteration covers a pixel) and 5x5 windows at stride 1 (15-30% faster);
+ * 3x3 and strided windows over 64+ channels stay on XNNPACK, which was as
+ * fast or faster on those large memory-bound layers. */
+static inline int nn_dw_preferred(int channels, int kh, int kw, int sh, int sw)
+{
+    return channels <= 32 || (kh == 5 && kw == 5 && sh == 1 && sw == 1);
+}
 
 typedef struct nn_dw {
     int H, W, C;           /* input height, width, channels */

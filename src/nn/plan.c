@@ -783,8 +783,9 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
 
 /* Parameters of the own depthwise kernel for node n, writing pixels
  * out_stride floats apart; NULL when the kernel does not take the node
- * (no AVX-512F, channel multiplier > 1, batch > 1, strided input, more
- * than NN_DW_MAX_C channels) or on allocation failure (*nomem set). */
+ * (no AVX-512F, channel multiplier > 1, batch > 1, strided input, a shape
+ * where XNNPACK measured as fast: nn_dw_preferred) or on allocation
+ * failure (*nomem set). */
 static nn_dw *own_dw(const nn_graph *g, const nn_node *n, size_t out_stride,
                      int *nomem)
 {
@@ -793,7 +794,9 @@ static nn_dw *own_dw(const nn_graph *g, const nn_node *n, size_t out_stride,
     if (n->op != NN_OP_DWCONV2D || ws->d[3] != 1 || x->dtype != NN_F32 ||
         x->store == NN_STORE_VIEW || x->shape.rank != 4 || x->shape.d[0] != 1 ||
         (n->a.has_act && !(n->a.act_min < n->a.act_max)) ||
-        x->shape.d[3] > NN_DW_MAX_C || !nn_dw_available())
+        !nn_dw_preferred(x->shape.d[3], ws->d[0], ws->d[1], n->a.stride[0],
+                         n->a.stride[1]) ||
+        !nn_dw_available())
         return NULL;
     nn_dw *d = calloc(1, sizeof *d);
     if (!d) {
