@@ -1392,6 +1392,48 @@ TEST(stem_conv_hardswish)
     }
 }
 
+/* The own resize (AVX-512 CPUs) with a ReLU folded into its store, over
+ * 21 channels (a full and a masked 16-channel block), every mode, up and
+ * down; the ReLU output is the resize's bytes (in place). */
+TEST(resize_relu_fused)
+{
+    static float x[6 * 9 * 21], ref[13 * 17 * 21], got[13 * 17 * 21];
+    int xs[4] = {1, 6, 9, 21};
+    tm_fill(x, sizeof x / 4, 170, -1, 1);
+    static const int sizes[2][2] = {{13, 17}, {4, 5}};
+    for (int mode = 0; mode < 3; mode++)
+        for (int si = 0; si < 2; si++) {
+            const int OH = sizes[si][0], OW = sizes[si][1];
+            const size_t n = (size_t)OH * OW * 21;
+            ref_resize(x, 6, 9, 21, OH, OW, mode == 1, mode == 2, ref);
+            for (size_t i = 0; i < n; i++)
+                ref[i] = ref[i] > 0 ? ref[i] : 0;
+            char attrs[256];
+            snprintf(attrs, sizeof attrs,
+                     "\"align_corners\":{\"b\":%s},"
+                     "\"half_pixel_centers\":{\"b\":%s}",
+                     mode == 1 ? "true" : "false",
+                     mode == 2 ? "true" : "false");
+            int32_t size[2] = {OH, OW};
+            tmodel m;
+            tm_init(&m);
+            tm_input(&m, "x", 4, xs);
+            tm_vec_i(&m, "size", 2, size);
+            tm_node(&m, "r", "ResizeBilinear", "x,size", attrs);
+            tm_node(&m, "y", "Relu", "r", "");
+            tm_output(&m, "y");
+            const char *json = tm_write(&m);
+            const float *ins[1] = {x};
+            for (int p = 0; p < 2; p++) {
+                ASSERT_OK(run(json, p, 0, 1, ins, 0, got, n, NULL));
+                double e = rel_err(got, ref, n);
+                ASSERT_MSG(e <= 1e-5, "mode %d size %d %s: error %g", mode, si,
+                           p ? "portable" : "fast", e);
+            }
+            tm_free(&m);
+        }
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
@@ -1401,4 +1443,4 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
           T(depthwise_own_kernel), T(depthwise_into_concat_view),
           T(pointwise_depthwise_strips), T(topk_long_row),
-          T(stem_conv_hardswish))
+          T(stem_conv_hardswish), T(resize_relu_fused))

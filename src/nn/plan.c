@@ -852,6 +852,43 @@ static nn_stem *own_stem(const nn_graph *g, const nn_node *n, size_t out_stride)
     return st;
 }
 
+/* The own bilinear resize for step s (node n) on an AVX-512F CPU, batch 1,
+ * contiguous input; when the next step is a ReLU that alone reads the
+ * output and writes the same bytes (in place or the same concat slice),
+ * the ReLU is applied in the resize's store and that step is skipped.
+ * Returns 0 (st->rs set or not taken) or SPATIA_NOMEM. */
+static int make_own_resize(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *st = &p->steps[s];
+    const nn_node *n = &g->n[st->node];
+    const nn_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out[0]];
+    if (n->op != NN_OP_RESIZE_BILINEAR || x->dtype != NN_F32 ||
+        x->shape.rank != 4 || x->shape.d[0] != 1 || x->store == NN_STORE_VIEW ||
+        !nn_rs_available())
+        return SPATIA_OK;
+    nn_rs *r = calloc(1, sizeof *r);
+    if (!r || nn_rs_init(r, x->shape.d[1], x->shape.d[2], x->shape.d[3],
+                         y->shape.d[1], y->shape.d[2], n->a.align_corners,
+                         n->a.half_pixel,
+                         y->store == NN_STORE_VIEW ? (size_t)y->row_stride
+                                                   : (size_t)y->shape.d[3])) {
+        nn_rs_free(r);
+        free(r);
+        return SPATIA_NOMEM;
+    }
+    if (s + 1 < p->nsteps) {
+        nn_step *nx = &p->steps[s + 1];
+        const nn_node *rl = &g->n[nx->node];
+        if (rl->op == NN_OP_RELU && rl->in[0] == n->out[0] && y->nuse == 1 &&
+            !pinned(g, n->out[0]) && nx->out[0] == st->out[0]) {
+            r->relu = 1;
+            nx->skip = 1;
+        }
+    }
+    st->rs = r;
+    return SPATIA_OK;
+}
+
 /* Strip groups: with a thread pool, strips are dealt out in `groups`
  * contiguous ranges, one per thread, each range run on one core with
  * single-threaded operators and its own buffer (the intermediate then
@@ -1181,6 +1218,15 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             }
             continue;
         }
+        if (!portable && n->op == NN_OP_RESIZE_BILINEAR) {
+            if ((rc = make_own_resize(g, p, s)))
+                return rc;
+            if (st->rs) {
+                if (st->rs->relu)
+                    s++;
+                continue;
+            }
+        }
         if (!portable && n->op == NN_OP_DWCONV2D) {
             const nn_tensor *y = &g->t[n->out[0]];
             int nomem = 0;
@@ -1280,6 +1326,8 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
             nn_dw_run(st->dw, st->in[0], st->out[0], 0, st->dw->OH, p->pool);
         } else if (st->stem) {
             nn_stem_run(st->stem, st->in[0], st->out[0], p->pool);
+        } else if (st->rs) {
+            nn_rs_run(st->rs, st->in[0], st->out[0], p->pool);
         } else if (st->op) {
             if (xnn_run_operator(st->op, p->pool) != xnn_status_success)
                 return SPATIA_INTERNAL;
@@ -1314,6 +1362,8 @@ void nn_plan_free(nn_plan *p)
                 xnn_delete_operator(p->steps[s].strips[i]);
         free(p->steps[s].dw);
         free(p->steps[s].stem);
+        nn_rs_free(p->steps[s].rs);
+        free(p->steps[s].rs);
         free(p->steps[s].strips);
         free(p->steps[s].scratch);
     }

@@ -16,6 +16,7 @@
 #include "nn/convstem.h"
 #include "nn/dwconv.h"
 #include "nn/graph.h"
+#include "nn/resize.h"
 
 #define NN_MAX_STRIP_GROUPS 64  /* threads that can run strip groups */
 #define NN_STRIP_KB         384 /* default strip budget, KiB (L2 is 512 KiB+) */
@@ -36,6 +37,7 @@ typedef struct nn_step {
     int nstrips;
     int skip;      /* 1: the work of this step is done by a neighbouring one */
     nn_stem *stem; /* own stem convolution kernel instead of XNNPACK, owned */
+    nn_rs *rs;     /* own bilinear resize instead of XNNPACK, owned */
     /* own depthwise kernel (dwconv.h) instead of XNNPACK, owned: of this
      * step, or of the previous one when this step runs strips */
     nn_dw *dw;
