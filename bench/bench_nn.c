@@ -2,12 +2,14 @@
  * bench_nn.c - latency of the inference engine (not a test).
  *
  * Usage: bench_nn [--model PATH] [--runs N] [--threads LIST] [--profile]
+ *                 [--strip-kb N]
  *   --model    model.json (default <repo>/models/centernet.json)
  *   --runs     timed runs per thread count after 5 warm-up runs (default 50)
  *   --threads  comma-separated thread counts (default 1,2)
  *   --input    a float32 input file (default: a TF.js reference input when
  *              present, else a synthetic image)
  *   --profile  print time per op type (SPATIA_NN_PROFILE_NODES=1: per node)
+ *   --strip-kb depthwise->1x1 strip budget (spatia_nn_opts.strip_kb; -1 off)
  *
  * Prints per thread count: median / min / p90 latency in ms, achieved
  * GFLOP/s (convolution multiply-adds x 2 / median time), and at the end the
@@ -58,7 +60,7 @@ int main(int argc, char **argv)
 {
     char model[1024], input[2048], err[1024];
     const char *threads_arg = "1,2", *input_arg = NULL;
-    int runs = 50, profile = 0;
+    int runs = 50, profile = 0, strip_kb = 0;
 
     const char *mdir = getenv("SPATIA_MODELS_DIR");
     snprintf(model, sizeof model, "%s/centernet.json",
@@ -74,10 +76,12 @@ int main(int argc, char **argv)
             input_arg = argv[++i];
         else if (!strcmp(argv[i], "--profile"))
             profile = 1;
+        else if (!strcmp(argv[i], "--strip-kb") && i + 1 < argc)
+            strip_kb = atoi(argv[++i]);
         else {
             fprintf(stderr,
                     "usage: %s [--model PATH] [--runs N] [--threads 1,2] "
-                    "[--input F32] [--profile]\n",
+                    "[--input F32] [--profile] [--strip-kb N]\n",
                     argv[0]);
             return 2;
         }
@@ -106,6 +110,7 @@ int main(int argc, char **argv)
         spatia_nn_opts_default(&o);
         o.threads = th;
         o.profile = profile;
+        o.strip_kb = strip_kb;
         double t0 = now_ms();
         if (spatia_nn_model_load(model, &o, &m, err, sizeof err)) {
             fprintf(stderr, "%s\n", err);

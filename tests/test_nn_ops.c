@@ -1030,10 +1030,417 @@ TEST(concat_views_with_activation)
     tm_free(&m);
 }
 
+/* Depthwise -> 1x1 convolution pairs run in row strips (strip_kb = 1: one
+ * or two output rows per strip) must give the unsplit result: strides,
+ * SAME / VALID / explicit padding (first and last strips get the image's
+ * padding), dilation, 5x5, activations, a channel multiplier. */
+TEST(depthwise_pointwise_strips)
+{
+    static const struct {
+        int H, W, C, k, M, s, d, co;
+        const char *padding;
+        int pads[4];
+    } cases[] = {
+        {16, 16, 16, 3, 1, 1, 1, 5, "SAME", {0}},
+        {33, 17, 32, 3, 1, 2, 1, 7, "SAME", {0}},
+        {20, 16, 16, 5, 1, 1, 1, 4, "SAME", {0}},
+        {21, 20, 16, 3, 1, 1, 2, 3, "VALID", {0}},
+        {18, 16, 8, 3, 2, 1, 1, 6, "EXPLICIT", {2, 1, 1, 0}},
+        {35, 20, 32, 5, 1, 2, 1, 9, "SAME", {0}},
+    };
+    static float x[MAXN], w1[MAXN], b1[512], w2[MAXN], b2[512];
+    static float mid[MAXN], ref[MAXN], got[MAXN];
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
+        const int k = cases[ci].k, M = cases[ci].M, s = cases[ci].s;
+        const int d = cases[ci].d, co = cases[ci].co, CM = C * M;
+        int xs[4] = {1, H, W, C}, w1s[4] = {k, k, C, M},
+            w2s[4] = {1, 1, CM, co};
+        int pad[4], pad0[4] = {0}, OH, OW;
+        const int ek = (k - 1) * d + 1;
+        char a1[1024], a2[1024];
+        if (!strcmp(cases[ci].padding, "SAME")) {
+            same_pad(H, k, s, d, &pad[0], &pad[1]);
+            same_pad(W, k, s, d, &pad[2], &pad[3]);
+            OH = same_out(H, s);
+            OW = same_out(W, s);
+        } else {
+            for (int i = 0; i < 4; i++)
+                pad[i] = !strcmp(cases[ci].padding, "EXPLICIT")
+                             ? cases[ci].pads[i]
+                             : 0;
+            OH = (H + pad[0] + pad[1] - ek) / s + 1;
+            OW = (W + pad[2] + pad[3] - ek) / s + 1;
+        }
+        tm_fill(x, (size_t)H * W * C, 120 + (uint32_t)ci, -1, 1);
+        tm_fill(w1, (size_t)k * k * CM, 121, -1, 1);
+        tm_fill(b1, (size_t)CM, 122, -1, 1);
+        tm_fill(w2, (size_t)CM * co, 123, -1, 1);
+        tm_fill(b2, (size_t)co, 124, -1, 1);
+        ref_conv(x, 1, H, W, C, w1, k, k, CM, 1, b1, s, s, d, d, pad, OH, OW, 0,
+                 6, mid);
+        ref_conv(mid, 1, OH, OW, CM, w2, 1, 1, co, 0, b2, 1, 1, 1, 1, pad0, OH,
+                 OW, 0, INFINITY, ref);
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w1", 4, w1s, w1);
+        tm_const_f(&m, "b1", 1, &CM, b1);
+        tm_const_f(&m, "w2", 4, w2s, w2);
+        tm_const_f(&m, "b2", 1, &co, b2);
+        tm_node(&m, "dw", "FusedDepthwiseConv2dNative", "x,w1,b1",
+                conv_attrs(a1, sizeof a1, s, s, d, d, cases[ci].padding,
+                           !strcmp(cases[ci].padding, "EXPLICIT")
+                               ? cases[ci].pads
+                               : NULL,
+                           "BiasAdd", "Relu6"));
+        tm_node(&m, "y", "_FusedConv2D", "dw,w2,b2",
+                conv_attrs(a2, sizeof a2, 1, 1, 1, 1, "VALID", NULL, "BiasAdd",
+                           "Relu"));
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        ASSERT(json != NULL);
+        const size_t n = (size_t)OH * OW * co;
+        for (int strip = 0; strip < 2; strip++) {
+            spatia_nn_model *mdl = NULL;
+            spatia_nn_opts o;
+            spatia_nn_tensor t;
+            char err[512];
+            spatia_nn_opts_default(&o);
+            o.threads = 2;
+            o.strip_kb = strip ? 1 : -1;
+            ASSERT_OK(spatia_nn_model_load(json, &o, &mdl, err, sizeof err));
+            ASSERT_OK(spatia_nn_input(mdl, 0, &t));
+            memcpy(t.data, x, t.size);
+            ASSERT_OK(spatia_nn_run(mdl));
+            ASSERT_OK(spatia_nn_output(mdl, 0, &t));
+            ASSERT(t.size == n * 4);
+            memcpy(got, t.data, t.size);
+            spatia_nn_model_destroy(mdl);
+            double e = rel_err(got, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu strips %d: error %g", ci, strip, e);
+        }
+        tm_free(&m);
+    }
+}
+
+/* The own depthwise kernel (AVX-512 CPUs: up to 32 channels, 5x5 stride 1
+ * with any count): one to seven
+ * 16-channel blocks with a masked tail, interior runs of four pixels and
+ * the checked border path, 3x3 / 5x5 (filters in registers) and other
+ * windows, strides, dilations, every padding kind. */
+TEST(depthwise_own_kernel)
+{
+    static const conv_case cases[] = {
+        {14, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, "SAME", {0}, "Relu6", 1},
+        {15, 17, 18, 3, 3, 1, 2, 2, 1, 1, 1, "SAME", {0}, NULL, 1},
+        {16, 13, 24, 5, 5, 1, 1, 1, 1, 1, 1, "SAME", {0}, "Relu", 1},
+        {17, 19, 32, 5, 5, 1, 2, 2, 1, 1, 1, "SAME", {0}, NULL, 0},
+        {12, 20, 7, 3, 3, 1, 1, 1, 2, 2, 1, "VALID", {0}, NULL, 1},
+        {11, 18, 20, 2, 4, 1, 1, 2, 1, 1, 1, "SAME", {0}, "Relu6", 1},
+        {10, 16, 17, 3, 3, 1, 1, 1, 1, 1, 1, "EXPLICIT", {0, 2, 3, 1}, NULL, 1},
+        {3, 3, 16, 5, 5, 1, 1, 1, 1, 1, 1, "SAME", {0}, NULL, 1},
+        {10, 14, 72, 5, 5, 1, 1, 1, 1, 1, 1, "SAME", {0}, "Relu", 1},
+        {9, 11, 100, 5, 5, 1, 1, 1, 1, 1, 1, "VALID", {0}, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ASSERT_MSG(!conv_case_run(&cases[i]), "case %zu", i);
+}
+
+/* Two depthwise convolutions written straight into channel slices of a
+ * concat (strided output of the own kernel). */
+TEST(depthwise_into_concat_view)
+{
+    static float x[9 * 12 * 16], w1[9 * 16], w2[25 * 16];
+    static float a[9 * 12 * 16], b[9 * 12 * 16], ref[9 * 12 * 32];
+    int xs[4] = {1, 9, 12, 16}, w1s[4] = {3, 3, 16, 1}, w2s[4] = {5, 5, 16, 1};
+    int p1[4], p2[4];
+    char a1[1024], a2[1024];
+    tm_fill(x, sizeof x / 4, 130, -1, 1);
+    tm_fill(w1, sizeof w1 / 4, 131, -1, 1);
+    tm_fill(w2, sizeof w2 / 4, 132, -1, 1);
+    same_pad(9, 3, 1, 1, &p1[0], &p1[1]);
+    same_pad(12, 3, 1, 1, &p1[2], &p1[3]);
+    same_pad(9, 5, 1, 1, &p2[0], &p2[1]);
+    same_pad(12, 5, 1, 1, &p2[2], &p2[3]);
+    ref_conv(x, 1, 9, 12, 16, w1, 3, 3, 16, 1, NULL, 1, 1, 1, 1, p1, 9, 12,
+             -INFINITY, INFINITY, a);
+    ref_conv(x, 1, 9, 12, 16, w2, 5, 5, 16, 1, NULL, 1, 1, 1, 1, p2, 9, 12,
+             -INFINITY, INFINITY, b);
+    for (int i = 0; i < 9 * 12; i++)
+        for (int c = 0; c < 16; c++) {
+            float u = a[i * 16 + c], v = b[i * 16 + c];
+            ref[i * 32 + c] = u > 0 ? u : 0;
+            ref[i * 32 + 16 + c] = v > 0 ? v : 0;
+        }
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w1", 4, w1s, w1);
+    tm_const_f(&m, "w2", 4, w2s, w2);
+    tm_scalar_i(&m, "axis", 3);
+    tm_node(&m, "a", "DepthwiseConv2dNative", "x,w1",
+            conv_attrs(a1, sizeof a1, 1, 1, 1, 1, "SAME", NULL, NULL, NULL));
+    tm_node(&m, "b", "DepthwiseConv2dNative", "x,w2",
+            conv_attrs(a2, sizeof a2, 1, 1, 1, 1, "SAME", NULL, NULL, NULL));
+    tm_node(&m, "cat", "ConcatV2", "a,b,axis", "");
+    tm_node(&m, "y", "Relu", "cat", "");
+    tm_output(&m, "y");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    CHECK_BOTH(json, 1, ins, 0, ref, 9 * 12 * 32, 1e-5);
+    tm_free(&m);
+}
+
+/* 1x1 -> depthwise convolution pairs ("expand" pairs) run in row strips
+ * that recompute the rows their windows share (strip_kb = 1) must give
+ * the unsplit result: strides, windows, padding kinds, multiplier. */
+TEST(pointwise_depthwise_strips)
+{
+    static const struct {
+        int H, W, C, CT, k, M, s, co;
+        const char *padding;
+        int pads[4];
+    } cases[] = {
+        {36, 8, 8, 16, 3, 1, 1, 0, "SAME", {0}},
+        {37, 9, 5, 24, 3, 1, 2, 0, "SAME", {0}},
+        {66, 6, 4, 16, 5, 1, 1, 0, "SAME", {0}},
+        {60, 7, 6, 16, 5, 1, 2, 0, "VALID", {0}},
+        {40, 8, 3, 16, 3, 2, 1, 0, "EXPLICIT", {2, 1, 0, 2}},
+    };
+    static float x[MAXN], w1[MAXN], b1[512], w2[MAXN], b2[512];
+    static float mid[MAXN], ref[MAXN], got[MAXN];
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
+        const int CT = cases[ci].CT, k = cases[ci].k, M = cases[ci].M;
+        const int s = cases[ci].s, CO = CT * M;
+        int xs[4] = {1, H, W, C}, w1s[4] = {1, 1, C, CT},
+            w2s[4] = {k, k, CT, M};
+        int pad[4], pad0[4] = {0}, OH, OW;
+        char a1[1024], a2[1024];
+        if (!strcmp(cases[ci].padding, "SAME")) {
+            same_pad(H, k, s, 1, &pad[0], &pad[1]);
+            same_pad(W, k, s, 1, &pad[2], &pad[3]);
+            OH = same_out(H, s);
+            OW = same_out(W, s);
+        } else {
+            for (int i = 0; i < 4; i++)
+                pad[i] = !strcmp(cases[ci].padding, "EXPLICIT")
+                             ? cases[ci].pads[i]
+                             : 0;
+            OH = (H + pad[0] + pad[1] - k) / s + 1;
+            OW = (W + pad[2] + pad[3] - k) / s + 1;
+        }
+        tm_fill(x, (size_t)H * W * C, 140 + (uint32_t)ci, -1, 1);
+        tm_fill(w1, (size_t)C * CT, 141, -1, 1);
+        tm_fill(b1, (size_t)CT, 142, -1, 1);
+        tm_fill(w2, (size_t)k * k * CO, 143, -1, 1);
+        tm_fill(b2, (size_t)CO, 144, -1, 1);
+        ref_conv(x, 1, H, W, C, w1, 1, 1, CT, 0, b1, 1, 1, 1, 1, pad0, H, W, 0,
+                 6, mid);
+        ref_conv(mid, 1, H, W, CT, w2, k, k, CO, 1, b2, s, s, 1, 1, pad, OH, OW,
+                 0, INFINITY, ref);
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w1", 4, w1s, w1);
+        tm_const_f(&m, "b1", 1, &CT, b1);
+        tm_const_f(&m, "w2", 4, w2s, w2);
+        tm_const_f(&m, "b2", 1, &CO, b2);
+        tm_node(&m, "pw", "_FusedConv2D", "x,w1,b1",
+                conv_attrs(a1, sizeof a1, 1, 1, 1, 1, "VALID", NULL, "BiasAdd",
+                           "Relu6"));
+        tm_node(&m, "y", "FusedDepthwiseConv2dNative", "pw,w2,b2",
+                conv_attrs(a2, sizeof a2, s, s, 1, 1, cases[ci].padding,
+                           !strcmp(cases[ci].padding, "EXPLICIT")
+                               ? cases[ci].pads
+                               : NULL,
+                           "BiasAdd", "Relu"));
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        ASSERT(json != NULL);
+        const size_t n = (size_t)OH * OW * CO;
+        ASSERT(n <= MAXN);
+        for (int strip = 0; strip < 2; strip++) {
+            spatia_nn_model *mdl = NULL;
+            spatia_nn_opts o;
+            spatia_nn_tensor t;
+            char err[512];
+            spatia_nn_opts_default(&o);
+            o.threads = 2;
+            o.strip_kb = strip ? 1 : -1;
+            ASSERT_OK(spatia_nn_model_load(json, &o, &mdl, err, sizeof err));
+            ASSERT_OK(spatia_nn_input(mdl, 0, &t));
+            memcpy(t.data, x, t.size);
+            ASSERT_OK(spatia_nn_run(mdl));
+            ASSERT_OK(spatia_nn_output(mdl, 0, &t));
+            ASSERT(t.size == n * 4);
+            memcpy(got, t.data, t.size);
+            spatia_nn_model_destroy(mdl);
+            double e = rel_err(got, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu strips %d: error %g", ci, strip, e);
+        }
+        tm_free(&m);
+    }
+}
+
+/* TopK over a long row against a naive selection: negative values, zeros,
+ * ties and values just below the running threshold pass through the
+ * vectorized skip of the scan (16 at a time) and its scalar tail. */
+TEST(topk_long_row)
+{
+    enum { N = 1003, K = 37 };
+    static float x[N], v[K], ix[K], rv[K], ri[K];
+    int xs[2] = {1, N};
+    tm_fill(x, N, 150, -1, 1);
+    for (int i = 0; i < N; i += 5)
+        x[i] = 0.0f;
+    for (int i = 3; i < N; i += 97)
+        x[i] = 0.75f; /* ties */
+    char used[N] = {0};
+    for (int j = 0; j < K; j++) {
+        int best = -1;
+        for (int i = 0; i < N; i++)
+            if (!used[i] && (best < 0 || x[i] > x[best]))
+                best = i;
+        used[best] = 1;
+        rv[j] = x[best];
+        ri[j] = (float)best;
+    }
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 2, xs);
+    tm_scalar_i(&m, "k", K);
+    tm_node(&m, "top", "TopKV2", "x,k", "\"sorted\":{\"b\":true}");
+    tm_output(&m, "top");
+    tm_output(&m, "top:1");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    for (int p = 0; p < 2; p++) {
+        ASSERT_OK(run(json, p, 0, 1, ins, 0, v, K, NULL));
+        ASSERT_OK(run(json, p, 0, 1, ins, 1, ix, K, NULL));
+        ASSERT(!memcmp(v, rv, sizeof v));
+        ASSERT(!memcmp(ix, ri, sizeof ix));
+    }
+    tm_free(&m);
+}
+
+/* The stem kernel (3x3 convolution of 3 channels into <= 16, AVX-512 CPUs)
+ * with the following hard-swish folded into its store: stride 2 SAME and
+ * stride 1 VALID, 16 and 11 output channels (masked), interior runs of
+ * four pixels and borders; against the naive reference. */
+TEST(stem_conv_hardswish)
+{
+    static const struct {
+        int H, W, co, s;
+        const char *padding;
+    } cases[] = {{17, 22, 16, 2, "SAME"},
+                 {12, 13, 11, 1, "VALID"},
+                 {9, 30, 16, 1, "SAME"}};
+    static float x[40 * 40 * 3], w[27 * 16], b[16], ref[40 * 40 * 16];
+    static float got[40 * 40 * 16];
+    const float sixth = 0.1666259765625f; /* float16(1/6) */
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, co = cases[ci].co;
+        const int sd = cases[ci].s;
+        int xs[4] = {1, H, W, 3}, ws[4] = {3, 3, 3, co}, pad[4] = {0}, OH, OW;
+        char attrs[1024];
+        if (!strcmp(cases[ci].padding, "SAME")) {
+            same_pad(H, 3, sd, 1, &pad[0], &pad[1]);
+            same_pad(W, 3, sd, 1, &pad[2], &pad[3]);
+            OH = same_out(H, sd);
+            OW = same_out(W, sd);
+        } else {
+            OH = (H - 3) / sd + 1;
+            OW = (W - 3) / sd + 1;
+        }
+        const size_t n = (size_t)OH * OW * co;
+        tm_fill(x, (size_t)H * W * 3, 160 + (uint32_t)ci, 0, 255);
+        tm_fill(w, (size_t)27 * co, 161, -0.05f, 0.05f);
+        tm_fill(b, (size_t)co, 162, -1, 1);
+        ref_conv(x, 1, H, W, 3, w, 3, 3, co, 0, b, sd, sd, 1, 1, pad, OH, OW,
+                 -INFINITY, INFINITY, ref);
+        for (size_t i = 0; i < n; i++) {
+            float v = ref[i], t = v + 3.0f;
+            t = t < 0 ? 0 : (t > 6 ? 6 : t);
+            ref[i] = (v * sixth) * t;
+        }
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w", 4, ws, w);
+        tm_const_f(&m, "b", 1, &co, b);
+        tm_scalar_f(&m, "c6", sixth);
+        tm_scalar_f(&m, "c3", 3.0f);
+        tm_node(&m, "conv", "_FusedConv2D", "x,w,b",
+                conv_attrs(attrs, sizeof attrs, sd, sd, 1, 1, cases[ci].padding,
+                           NULL, "BiasAdd", NULL));
+        tm_node(&m, "hs/mul", "Mul", "conv,c6", "");
+        tm_node(&m, "hs/add", "AddV2", "conv,c3", "");
+        tm_node(&m, "hs/relu6", "Relu6", "hs/add", "");
+        tm_node(&m, "hs/mul_1", "Mul", "hs/mul,hs/relu6", "");
+        tm_output(&m, "hs/mul_1");
+        const char *json = tm_write(&m);
+        const float *ins[1] = {x};
+        for (int p = 0; p < 2; p++) {
+            ASSERT_OK(run(json, p, 0, 1, ins, 0, got, n, NULL));
+            double e = rel_err(got, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu %s: error %g", ci,
+                       p ? "portable" : "fast", e);
+        }
+        tm_free(&m);
+    }
+}
+
+/* The own resize (AVX-512 CPUs) with a ReLU folded into its store, over
+ * 21 channels (a full and a masked 16-channel block), every mode, up and
+ * down; the ReLU output is the resize's bytes (in place). */
+TEST(resize_relu_fused)
+{
+    static float x[6 * 9 * 21], ref[13 * 17 * 21], got[13 * 17 * 21];
+    int xs[4] = {1, 6, 9, 21};
+    tm_fill(x, sizeof x / 4, 170, -1, 1);
+    static const int sizes[2][2] = {{13, 17}, {4, 5}};
+    for (int mode = 0; mode < 3; mode++)
+        for (int si = 0; si < 2; si++) {
+            const int OH = sizes[si][0], OW = sizes[si][1];
+            const size_t n = (size_t)OH * OW * 21;
+            ref_resize(x, 6, 9, 21, OH, OW, mode == 1, mode == 2, ref);
+            for (size_t i = 0; i < n; i++)
+                ref[i] = ref[i] > 0 ? ref[i] : 0;
+            char attrs[256];
+            snprintf(attrs, sizeof attrs,
+                     "\"align_corners\":{\"b\":%s},"
+                     "\"half_pixel_centers\":{\"b\":%s}",
+                     mode == 1 ? "true" : "false",
+                     mode == 2 ? "true" : "false");
+            int32_t size[2] = {OH, OW};
+            tmodel m;
+            tm_init(&m);
+            tm_input(&m, "x", 4, xs);
+            tm_vec_i(&m, "size", 2, size);
+            tm_node(&m, "r", "ResizeBilinear", "x,size", attrs);
+            tm_node(&m, "y", "Relu", "r", "");
+            tm_output(&m, "y");
+            const char *json = tm_write(&m);
+            const float *ins[1] = {x};
+            for (int p = 0; p < 2; p++) {
+                ASSERT_OK(run(json, p, 0, 1, ins, 0, got, n, NULL));
+                double e = rel_err(got, ref, n);
+                ASSERT_MSG(e <= 1e-5, "mode %d size %d %s: error %g", mode, si,
+                           p ? "portable" : "fast", e);
+            }
+            tm_free(&m);
+        }
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
           T(bias_activation_scale_fusion), T(maxpool_select_equal_topk),
           T(mean_axes), T(concat_reshape_slice), T(resize_bilinear_modes),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
-          T(concat_views_with_activation))
+          T(concat_views_with_activation), T(depthwise_pointwise_strips),
+          T(depthwise_own_kernel), T(depthwise_into_concat_view),
+          T(pointwise_depthwise_strips), T(topk_long_row),
+          T(stem_conv_hardswish), T(resize_relu_fused))

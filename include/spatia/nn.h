@@ -46,6 +46,9 @@ typedef struct spatia_nn_opts {
                      path for testing; slow) */
     int no_fuse;  /* 1 = skip the fusions (constant folding still runs) */
     int profile;  /* 1 = time every op (see spatia_nn_profile_print) */
+    int strip_kb; /* a depthwise convolution feeding a 1x1 convolution runs
+                     with it in row strips of this many KiB of intermediate
+                     (kept in cache); 0 = default, < 0 = never */
 } spatia_nn_opts;
 
 /* A view of an input or output tensor of a model. */

@@ -79,8 +79,8 @@ int spatia_nn_model_load(const char *model_json, const spatia_nn_opts *opts,
     int threads =
         m->opts.threads ? m->opts.threads : spatia_nn_default_threads();
     msg[0] = 0;
-    rc =
-        nn_plan_build(&m->g, &m->p, threads, m->opts.portable, msg, sizeof msg);
+    rc = nn_plan_build(&m->g, &m->p, threads, m->opts.portable,
+                       m->opts.strip_kb, msg, sizeof msg);
     if (rc) {
         if (errbuf && errlen > 0)
             snprintf(errbuf, (size_t)errlen, "%s: %s", model_json,
@@ -191,7 +191,8 @@ void spatia_nn_profile_print(const spatia_nn_model *m, FILE *f)
         nn_op op = m->g.n[st->node].op;
         tot[op] += st->seconds;
         cnt[op]++;
-        xcnt[op] += st->op != NULL;
+        xcnt[op] +=
+            st->op || st->nstrips || st->skip || st->dw || st->stem || st->rs;
         all += st->seconds;
     }
     fprintf(f, "%-16s %5s %5s %10s %6s\n", "op", "count", "xnn", "ms/run",
@@ -222,8 +223,13 @@ void spatia_nn_profile_print(const spatia_nn_model *m, FILE *f)
                      n->a.stride[0]);
         }
         fprintf(f, "%4d %-14s %-3s %8.3f ms %7.1f GFLOP/s %-18s %-10s %s\n", s,
-                nn_op_name(n->op), st->op ? "xnn" : "c", ms,
-                ms > 0 ? fl / ms / 1e6 : 0.0,
+                nn_op_name(n->op),
+                st->skip                       ? "->"
+                : st->nstrips                  ? "xs"
+                : st->op                       ? "xnn"
+                : st->dw || st->stem || st->rs ? "own"
+                                               : "c",
+                ms, ms > 0 ? fl / ms / 1e6 : 0.0,
                 nn_shape_str(&y->shape, sb, sizeof sb), wb, n->name);
     }
 }

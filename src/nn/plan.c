@@ -213,6 +213,11 @@ static void plan_views(nn_graph *g)
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
+/* expand pairs: intermediates of at least this many strip budgets */
+#ifndef EXPAND_MIN_STRIPS
+#define EXPAND_MIN_STRIPS 8
+#endif
+
 /* The arena: for large ones, 2 MiB aligned and advised to use transparent
  * huge pages (tens of MB are walked every run; 4 KiB pages would miss the
  * TLB). Same slack as nn_alloc_aligned; free with free(). */
@@ -229,6 +234,103 @@ static unsigned char *arena_alloc(size_t bytes)
 #endif
     memset(a + bytes, 0, total - bytes);
     return a;
+}
+
+/* Does the own stem kernel (convstem.h) take node n: a 3x3 convolution of
+ * 3 input channels into at most 16, batch 1, contiguous input? */
+static int stem_ok(const nn_graph *g, const nn_node *n)
+{
+    if (n->op != NN_OP_CONV2D)
+        return 0;
+    const nn_tensor *x = &g->t[n->in[0]];
+    const nn_shape *ws = &g->t[n->in[1]].shape;
+    return ws->d[0] == 3 && ws->d[1] == 3 && ws->d[2] == 3 && ws->d[3] >= 1 &&
+           ws->d[3] <= 16 && x->dtype == NN_F32 && x->shape.rank == 4 &&
+           x->shape.d[0] == 1 && x->store != NN_STORE_VIEW &&
+           (!n->a.has_act || n->a.act_min < n->a.act_max) &&
+           nn_stem_available();
+}
+
+/* Output rows per strip when step s (a depthwise convolution) and step
+ * s + 1 (a 1x1 convolution reading only its output) can run as row strips,
+ * else 0. Needs storage classes assigned; p->strip_bytes is the budget. */
+static int strip_rows(const nn_graph *g, const nn_plan *p, int s)
+{
+    if (!p->strip_bytes || s + 1 >= g->norder)
+        return 0;
+    const nn_node *d = &g->n[g->order[s]], *c = &g->n[g->order[s + 1]];
+    if (d->op != NN_OP_DWCONV2D || c->op != NN_OP_CONV2D || d->nout != 1 ||
+        c->in[0] != d->out[0])
+        return 0;
+    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
+    const nn_tensor *y = &g->t[c->out[0]], *w = &g->t[c->in[1]];
+    if (t->nuse != 1 || pinned(g, d->out[0]) || t->store != NN_STORE_ARENA ||
+        x->store == NN_STORE_VIEW || x->dtype != NN_F32 || x->shape.rank != 4 ||
+        x->shape.d[0] != 1 || t->shape.rank != 4 || y->shape.rank != 4)
+        return 0;
+    if (w->shape.d[0] != 1 || w->shape.d[1] != 1 || c->a.stride[0] != 1 ||
+        c->a.stride[1] != 1 || c->a.pad[0] || c->a.pad[1] || c->a.pad[2] ||
+        c->a.pad[3])
+        return 0;
+    if ((d->a.has_act && !(d->a.act_min < d->a.act_max)) ||
+        (c->a.has_act && !(c->a.act_min < c->a.act_max)))
+        return 0;
+    size_t row = (size_t)t->shape.d[2] * (size_t)t->shape.d[3] * sizeof(float);
+    int h = t->shape.d[1];
+    if (row == 0)
+        return 0;
+    /* measured: only intermediates far larger than L2 gain (the 1x1
+     * convolution then reads from cache); smaller ones lose a little to
+     * the extra operator calls */
+    if (row * (size_t)h < 16 * p->strip_bytes)
+        return 0;
+    size_t rows = p->strip_bytes / row;
+    if (rows < 1)
+        rows = 1;
+    return rows * 2 <= (size_t)h ? (int)rows : 0;
+}
+
+/* Output rows per strip when step s (a 1x1 convolution) and step s + 1
+ * (a depthwise convolution reading only its output) can run as row strips
+ * ("expand" pairs of inverted residual blocks), else 0. Each strip
+ * recomputes the rows its window shares with the previous strip, so
+ * strips are made tall enough to keep that under 1/8 of the work. */
+static int expand_rows(const nn_graph *g, const nn_plan *p, int s)
+{
+    if (!p->strip_bytes || s + 1 >= g->norder)
+        return 0;
+    const nn_node *c = &g->n[g->order[s]], *d = &g->n[g->order[s + 1]];
+    if (c->op != NN_OP_CONV2D || d->op != NN_OP_DWCONV2D || c->nout != 1 ||
+        d->in[0] != c->out[0])
+        return 0;
+    const nn_tensor *x = &g->t[c->in[0]], *t = &g->t[c->out[0]];
+    const nn_tensor *y = &g->t[d->out[0]], *w = &g->t[c->in[1]];
+    if (t->nuse != 1 || pinned(g, c->out[0]) || t->store != NN_STORE_ARENA ||
+        x->store == NN_STORE_VIEW || x->dtype != NN_F32 || x->shape.rank != 4 ||
+        x->shape.d[0] != 1 || t->shape.rank != 4 || y->shape.rank != 4)
+        return 0;
+    if (w->shape.d[0] != 1 || w->shape.d[1] != 1 || c->a.stride[0] != 1 ||
+        c->a.stride[1] != 1 || c->a.pad[0] || c->a.pad[1] || c->a.pad[2] ||
+        c->a.pad[3])
+        return 0;
+    if ((d->a.has_act && !(d->a.act_min < d->a.act_max)) ||
+        (c->a.has_act && !(c->a.act_min < c->a.act_max)))
+        return 0;
+    const size_t row =
+        (size_t)t->shape.d[2] * (size_t)t->shape.d[3] * sizeof(float);
+    const int sh = d->a.stride[0], oh = y->shape.d[1];
+    const int eff = (g->t[d->in[1]].shape.d[0] - 1) * d->a.dilation[0] + 1;
+    if (row == 0 || sh < 1 ||
+        row * (size_t)t->shape.d[1] < EXPAND_MIN_STRIPS * p->strip_bytes)
+        return 0;
+    size_t in_rows = p->strip_bytes / row;
+    int rows = in_rows > (size_t)eff
+                   ? (int)((in_rows - (size_t)eff) / (size_t)sh) + 1
+                   : 1;
+    const int halo = eff - sh;
+    if (halo > 0 && rows * sh < 8 * halo)
+        rows = (8 * halo + sh - 1) / sh;
+    return rows * 2 <= oh ? rows : 0;
 }
 
 /* Assigns storage classes, lifetimes and arena offsets. */
@@ -302,6 +404,44 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             if (r->first < 0)
                 r->first = 0;
             r->last = end;
+        }
+    }
+    /* Strip pairs run at the second step: the depthwise input must live
+     * until then (the 1x1 output, born there, must not overlap it). */
+    if (views) {
+        p->strip_rows = calloc((size_t)end + 1, sizeof *p->strip_rows);
+        if (!p->strip_rows)
+            goto out;
+        p->expand_rows = calloc((size_t)end + 1, sizeof *p->expand_rows);
+        if (!p->expand_rows)
+            goto out;
+        for (int s = 0; s + 1 < end; s++) {
+            if (!(p->strip_rows[s] = strip_rows(g, p, s)) &&
+                !(p->expand_rows[s] = expand_rows(g, p, s)))
+                continue;
+            const nn_node *d = &g->n[g->order[s]];
+            nn_tensor *r = &g->t[root_of(g, d->in[0])];
+            if (r->store == NN_STORE_ARENA && r->last < s + 1)
+                r->last = s + 1;
+            s++; /* a step is in one pair at most */
+        }
+        /* own stem convolution + the HardSwish that alone reads it: the
+         * HardSwish output is written at step s */
+        p->stem_hs = calloc((size_t)end + 1, 1);
+        if (!p->stem_hs)
+            goto out;
+        for (int s = 0; s + 1 < end; s++) {
+            const nn_node *c = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
+            if (p->strip_rows[s] || p->expand_rows[s] ||
+                (s > 0 && (p->strip_rows[s - 1] || p->expand_rows[s - 1])) ||
+                !stem_ok(g, c) || h->op != NN_OP_HARDSWISH ||
+                h->in[0] != c->out[0] || g->t[c->out[0]].nuse != 1 ||
+                pinned(g, c->out[0]) || g->t[c->out[0]].store != NN_STORE_ARENA)
+                continue;
+            p->stem_hs[s] = 1;
+            nn_tensor *r = &g->t[root_of(g, h->out[0])];
+            if (r->store == NN_STORE_ARENA && r->first > s)
+                r->first = s;
         }
     }
 
@@ -641,6 +781,344 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
     return SPATIA_OK;
 }
 
+/* Parameters of the own depthwise kernel for node n, writing pixels
+ * out_stride floats apart; NULL when the kernel does not take the node
+ * (no AVX-512F, channel multiplier > 1, batch > 1, strided input, a shape
+ * where XNNPACK measured as fast: nn_dw_preferred) or on allocation
+ * failure (*nomem set). */
+static nn_dw *own_dw(const nn_graph *g, const nn_node *n, size_t out_stride,
+                     int *nomem)
+{
+    const nn_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out[0]];
+    const nn_shape *ws = &g->t[n->in[1]].shape;
+    if (n->op != NN_OP_DWCONV2D || ws->d[3] != 1 || x->dtype != NN_F32 ||
+        x->store == NN_STORE_VIEW || x->shape.rank != 4 || x->shape.d[0] != 1 ||
+        (n->a.has_act && !(n->a.act_min < n->a.act_max)) ||
+        !nn_dw_preferred(x->shape.d[3], ws->d[0], ws->d[1], n->a.stride[0],
+                         n->a.stride[1]) ||
+        !nn_dw_available())
+        return NULL;
+    nn_dw *d = calloc(1, sizeof *d);
+    if (!d) {
+        *nomem = 1;
+        return NULL;
+    }
+    d->H = x->shape.d[1];
+    d->W = x->shape.d[2];
+    d->C = x->shape.d[3];
+    d->OH = y->shape.d[1];
+    d->OW = y->shape.d[2];
+    d->kh = ws->d[0];
+    d->kw = ws->d[1];
+    d->sh = n->a.stride[0];
+    d->sw = n->a.stride[1];
+    d->dh = n->a.dilation[0];
+    d->dw = n->a.dilation[1];
+    d->pad_top = n->a.pad[0];
+    d->pad_left = n->a.pad[2];
+    d->lo = n->a.has_act ? n->a.act_min : -INFINITY;
+    d->hi = n->a.has_act ? n->a.act_max : INFINITY;
+    d->w = g->t[n->in[1]].data;
+    d->bias = n->nin > 2 ? g->t[n->in[2]].data : NULL;
+    d->out_stride = out_stride;
+    d->tile = nn_dw_tile(d);
+    return d;
+}
+
+/* Parameters of the own stem kernel for node n (stem_ok), writing pixels
+ * out_stride floats apart; NULL on allocation failure. */
+static nn_stem *own_stem(const nn_graph *g, const nn_node *n, size_t out_stride)
+{
+    const nn_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out[0]];
+    nn_stem *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->H = x->shape.d[1];
+    st->W = x->shape.d[2];
+    st->OH = y->shape.d[1];
+    st->OW = y->shape.d[2];
+    st->CO = y->shape.d[3];
+    st->sh = n->a.stride[0];
+    st->sw = n->a.stride[1];
+    st->dh = n->a.dilation[0];
+    st->dw = n->a.dilation[1];
+    st->pad_top = n->a.pad[0];
+    st->pad_left = n->a.pad[2];
+    st->lo = n->a.has_act ? n->a.act_min : -INFINITY;
+    st->hi = n->a.has_act ? n->a.act_max : INFINITY;
+    st->w = g->t[n->in[1]].data;
+    st->bias = n->nin > 2 ? g->t[n->in[2]].data : NULL;
+    st->out_stride = out_stride;
+    return st;
+}
+
+/* The own bilinear resize for step s (node n) on an AVX-512F CPU, batch 1,
+ * contiguous input; when the next step is a ReLU that alone reads the
+ * output and writes the same bytes (in place or the same concat slice),
+ * the ReLU is applied in the resize's store and that step is skipped.
+ * Returns 0 (st->rs set or not taken) or SPATIA_NOMEM. */
+static int make_own_resize(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *st = &p->steps[s];
+    const nn_node *n = &g->n[st->node];
+    const nn_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out[0]];
+    if (n->op != NN_OP_RESIZE_BILINEAR || x->dtype != NN_F32 ||
+        x->shape.rank != 4 || x->shape.d[0] != 1 || x->store == NN_STORE_VIEW ||
+        !nn_rs_available())
+        return SPATIA_OK;
+    nn_rs *r = calloc(1, sizeof *r);
+    if (!r || nn_rs_init(r, x->shape.d[1], x->shape.d[2], x->shape.d[3],
+                         y->shape.d[1], y->shape.d[2], n->a.align_corners,
+                         n->a.half_pixel,
+                         y->store == NN_STORE_VIEW ? (size_t)y->row_stride
+                                                   : (size_t)y->shape.d[3])) {
+        nn_rs_free(r);
+        free(r);
+        return SPATIA_NOMEM;
+    }
+    if (s + 1 < p->nsteps) {
+        nn_step *nx = &p->steps[s + 1];
+        const nn_node *rl = &g->n[nx->node];
+        if (rl->op == NN_OP_RELU && rl->in[0] == n->out[0] && y->nuse == 1 &&
+            !pinned(g, n->out[0]) && nx->out[0] == st->out[0]) {
+            r->relu = 1;
+            nx->skip = 1;
+        }
+    }
+    st->rs = r;
+    return SPATIA_OK;
+}
+
+/* Strip groups: with a thread pool, strips are dealt out in `groups`
+ * contiguous ranges, one per thread, each range run on one core with
+ * single-threaded operators and its own buffer (the intermediate then
+ * stays in that core's L2 and no operator waits for the other core).
+ * Needs groups buffers of buf floats inside the intermediate's `avail`
+ * floats; else one group run with the pool. */
+static int strip_groups(const nn_plan *p, int n, size_t buf, size_t avail)
+{
+    const int g = p->pool ? p->threads : 1;
+    if (g < 2 || g > NN_MAX_STRIP_GROUPS || n < 2 * g ||
+        (size_t)g * buf > avail)
+        return 1;
+    return g;
+}
+
+/* The group of strip i among n strips in `groups` contiguous ranges. */
+static int group_of(int i, int n, int groups)
+{
+    int k = 0;
+    while (k + 1 < groups && i >= (int)((long)(k + 1) * n / groups))
+        k++;
+    return k;
+}
+
+/* Size of one strip buffer in floats, rounded to a multiple of 16 (64
+ * bytes). */
+static size_t strip_buf(size_t floats)
+{
+    return (floats + 15) & ~(size_t)15;
+}
+
+/* Creates the operators of a strip pair: step s (depthwise convolution)
+ * and step s + 1 (1x1 convolution of its output only) run strip by strip
+ * at step s + 1. Strip i computes output rows [r0, r1) of the depthwise
+ * convolution into the first rows of its output buffer (so the working set
+ * of a strip stays in cache), then the 1x1 convolution of those rows into
+ * rows [r0, r1) of the final output. Each strip has its own operators with
+ * fixed pointers; the depthwise one reads only the input rows the strip
+ * needs, with the padding of the whole image at the first and last strip.
+ * Arithmetic per output element is that of the unsplit operators.
+ * Returns 0 (done), 1 (XNNPACK refused: plan the steps one by one) or
+ * SPATIA_NOMEM. */
+static int make_strips(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *sd = &p->steps[s], *sc = &p->steps[s + 1];
+    const nn_node *d = &g->n[sd->node], *c = &g->n[sc->node];
+    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
+    const nn_tensor *y = &g->t[c->out[0]];
+    const nn_shape *dws = &g->t[d->in[1]].shape, *cws = &g->t[c->in[1]].shape;
+    const int H = x->shape.d[1], W = x->shape.d[2], C = x->shape.d[3];
+    const int OH = t->shape.d[1], OW = t->shape.d[2], CT = t->shape.d[3];
+    const int CO = y->shape.d[3], rows = p->strip_rows[s];
+    const int kh = dws->d[0], kw = dws->d[1], sh = d->a.stride[0];
+    const int eff = (kh - 1) * d->a.dilation[0] + 1;
+    const size_t ystride =
+        y->store == NN_STORE_VIEW ? (size_t)y->row_stride : (size_t)CO;
+    const float dlo = d->a.has_act ? d->a.act_min : -INFINITY;
+    const float dhi = d->a.has_act ? d->a.act_max : INFINITY;
+    const float clo = c->a.has_act ? c->a.act_min : -INFINITY;
+    const float chi = c->a.has_act ? c->a.act_max : INFINITY;
+    const float *dw = g->t[d->in[1]].data, *cw = g->t[c->in[1]].data;
+    const float *db = d->nin > 2 ? g->t[d->in[2]].data : NULL;
+    const float *cb = c->nin > 2 ? g->t[c->in[2]].data : NULL;
+    const int n = (OH + rows - 1) / rows;
+    enum xnn_status st = xnn_status_success;
+    int ci = cws->d[2];
+    xnn_operator_t *ops = calloc(2 * (size_t)n, sizeof *ops);
+    float *ohwi = malloc((size_t)ci * (size_t)CO * sizeof *ohwi);
+
+    if (!ops || !ohwi) {
+        free(ops);
+        free(ohwi);
+        return SPATIA_NOMEM;
+    }
+    int nomem = 0;
+    nn_dw *own = own_dw(g, d, (size_t)CT, &nomem);
+    if (nomem) {
+        free(ops);
+        free(ohwi);
+        return SPATIA_NOMEM;
+    }
+    for (int i = 0; i < ci; i++) /* HWIO (1x1) -> OHWI */
+        for (int o = 0; o < CO; o++)
+            ohwi[(size_t)o * ci + i] = cw[(size_t)i * CO + o];
+    const size_t buf = strip_buf((size_t)rows * OW * CT);
+    const int groups = strip_groups(p, n, buf, nn_shape_elems(&t->shape));
+    pthreadpool_t pool = groups > 1 ? NULL : p->pool;
+    for (int i = 0; i < n && st == xnn_status_success; i++) {
+        float *bp = (float *)sd->out[0] + (size_t)group_of(i, n, groups) * buf;
+        const int r0 = i * rows, r1 = r0 + rows < OH ? r0 + rows : OH;
+        const int lo = r0 * sh - d->a.pad[0];
+        const int hi = (r1 - 1) * sh - d->a.pad[0] + eff; /* exclusive */
+        const int top = lo < 0 ? -lo : 0, bot = hi > H ? hi - H : 0;
+        const int first = lo < 0 ? 0 : lo, last = hi > H ? H : hi;
+        if (last <= first) {
+            st = xnn_status_unsupported_parameter;
+            break;
+        }
+        if (!own) { /* XNNPACK depthwise operator of this strip */
+            st = xnn_create_convolution2d_nhwc_f32(
+                (uint32_t)top, (uint32_t)d->a.pad[3], (uint32_t)bot,
+                (uint32_t)d->a.pad[2], (uint32_t)kh, (uint32_t)kw, (uint32_t)sh,
+                (uint32_t)d->a.stride[1], (uint32_t)d->a.dilation[0],
+                (uint32_t)d->a.dilation[1], (uint32_t)C, 1, (size_t)dws->d[3],
+                (size_t)C, (size_t)CT, dw, db, dlo, dhi,
+                XNN_FLAG_DEPTHWISE_CONVOLUTION, &ops[2 * i]);
+            if (st == xnn_status_success)
+                st = xnn_setup_convolution2d_nhwc_f32(
+                    ops[2 * i], 1, (size_t)(last - first), (size_t)W,
+                    (const float *)sd->in[0] + (size_t)first * W * C, bp, pool);
+        }
+        if (st == xnn_status_success)
+            st = xnn_create_convolution2d_nhwc_f32(
+                0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, (size_t)ci, (size_t)CO,
+                (size_t)ci, ystride, ohwi, cb, clo, chi, 0, &ops[2 * i + 1]);
+        if (st == xnn_status_success)
+            st = xnn_setup_convolution2d_nhwc_f32(
+                ops[2 * i + 1], 1, (size_t)(r1 - r0), (size_t)OW, bp,
+                (float *)sc->out[0] + (size_t)r0 * OW * ystride, pool);
+    }
+    free(ohwi);
+    if (st != xnn_status_success) {
+        for (int i = 0; i < 2 * n; i++)
+            xnn_delete_operator(ops[i]);
+        free(ops);
+        free(own);
+        return st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
+    }
+    sd->skip = 1;
+    sc->strips = ops;
+    sc->nstrips = n;
+    sc->dw = own;
+    sc->strip_rows = rows;
+    sc->strip_groups = groups;
+    sc->strip_buf = buf;
+    p->xnn_ops += 2;
+    return 0;
+}
+
+/* Creates the operators of an expand pair: step s (1x1 convolution) and
+ * step s + 1 (depthwise convolution of its output only) run strip by strip
+ * at step s + 1. Strip i computes the rows of the 1x1 output that output
+ * rows [r0, r1) of the depthwise convolution read into the first rows of
+ * the intermediate's buffer, then those depthwise rows (image padding at
+ * the first and last strip). Returns 0 (done), 1 (XNNPACK refused) or
+ * SPATIA_NOMEM. */
+static int make_expand(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *sc = &p->steps[s], *sd = &p->steps[s + 1];
+    const nn_node *c = &g->n[sc->node], *d = &g->n[sd->node];
+    const nn_tensor *t = &g->t[c->out[0]], *y = &g->t[d->out[0]];
+    const nn_shape *cws = &g->t[c->in[1]].shape, *dws = &g->t[d->in[1]].shape;
+    const int H = t->shape.d[1], W = t->shape.d[2], CT = t->shape.d[3];
+    const int OH = y->shape.d[1], OW = y->shape.d[2];
+    const int ci = cws->d[2], rows = p->expand_rows[s];
+    const int kh = dws->d[0], kw = dws->d[1], sh = d->a.stride[0];
+    const int eff = (kh - 1) * d->a.dilation[0] + 1;
+    const size_t ystride = y->store == NN_STORE_VIEW ? (size_t)y->row_stride
+                                                     : (size_t)y->shape.d[3];
+    const float clo = c->a.has_act ? c->a.act_min : -INFINITY;
+    const float chi = c->a.has_act ? c->a.act_max : INFINITY;
+    const float dlo = d->a.has_act ? d->a.act_min : -INFINITY;
+    const float dhi = d->a.has_act ? d->a.act_max : INFINITY;
+    const float *cw = g->t[c->in[1]].data, *dw = g->t[d->in[1]].data;
+    const float *cb = c->nin > 2 ? g->t[c->in[2]].data : NULL;
+    const float *db = d->nin > 2 ? g->t[d->in[2]].data : NULL;
+    const int n = (OH + rows - 1) / rows;
+    enum xnn_status st = xnn_status_success;
+    xnn_operator_t *ops = calloc(2 * (size_t)n, sizeof *ops);
+    float *ohwi = malloc((size_t)ci * (size_t)CT * sizeof *ohwi);
+
+    if (!ops || !ohwi) {
+        free(ops);
+        free(ohwi);
+        return SPATIA_NOMEM;
+    }
+    for (int i = 0; i < ci; i++) /* HWIO (1x1) -> OHWI */
+        for (int o = 0; o < CT; o++)
+            ohwi[(size_t)o * ci + i] = cw[(size_t)i * CT + o];
+    const size_t buf = strip_buf(((size_t)(rows - 1) * sh + eff) * W * CT);
+    const int groups = strip_groups(p, n, buf, nn_shape_elems(&t->shape));
+    pthreadpool_t pool = groups > 1 ? NULL : p->pool;
+    for (int i = 0; i < n && st == xnn_status_success; i++) {
+        float *bp = (float *)sc->out[0] + (size_t)group_of(i, n, groups) * buf;
+        const int r0 = i * rows, r1 = r0 + rows < OH ? r0 + rows : OH;
+        const int lo = r0 * sh - d->a.pad[0];
+        const int hi = (r1 - 1) * sh - d->a.pad[0] + eff; /* exclusive */
+        const int top = lo < 0 ? -lo : 0, bot = hi > H ? hi - H : 0;
+        const int first = lo < 0 ? 0 : lo, last = hi > H ? H : hi;
+        if (last <= first) {
+            st = xnn_status_unsupported_parameter;
+            break;
+        }
+        st = xnn_create_convolution2d_nhwc_f32(
+            0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, (size_t)ci, (size_t)CT, (size_t)ci,
+            (size_t)CT, ohwi, cb, clo, chi, 0, &ops[2 * i]);
+        if (st == xnn_status_success)
+            st = xnn_setup_convolution2d_nhwc_f32(
+                ops[2 * i], 1, (size_t)(last - first), (size_t)W,
+                (const float *)sc->in[0] + (size_t)first * W * ci, bp, pool);
+        if (st == xnn_status_success)
+            st = xnn_create_convolution2d_nhwc_f32(
+                (uint32_t)top, (uint32_t)d->a.pad[3], (uint32_t)bot,
+                (uint32_t)d->a.pad[2], (uint32_t)kh, (uint32_t)kw, (uint32_t)sh,
+                (uint32_t)d->a.stride[1], (uint32_t)d->a.dilation[0],
+                (uint32_t)d->a.dilation[1], (uint32_t)CT, 1, (size_t)dws->d[3],
+                (size_t)CT, ystride, dw, db, dlo, dhi,
+                XNN_FLAG_DEPTHWISE_CONVOLUTION, &ops[2 * i + 1]);
+        if (st == xnn_status_success)
+            st = xnn_setup_convolution2d_nhwc_f32(
+                ops[2 * i + 1], 1, (size_t)(last - first), (size_t)W, bp,
+                (float *)sd->out[0] + (size_t)r0 * OW * ystride, pool);
+    }
+    free(ohwi);
+    if (st != xnn_status_success) {
+        for (int i = 0; i < 2 * n; i++)
+            if (ops[i])
+                xnn_delete_operator(ops[i]);
+        free(ops);
+        return st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
+    }
+    sc->skip = 1;
+    sd->strips = ops;
+    sd->nstrips = n;
+    sd->strip_groups = groups;
+    sd->strip_buf = buf;
+    p->xnn_ops += 2;
+    return 0;
+}
+
 /* Does node n read or write a strided view (other than a concat that is
  * a no-op because all its inputs are views of its output)? */
 static int touches_view(const nn_graph *g, const nn_node *n)
@@ -669,10 +1147,12 @@ static int concat_noop(const nn_graph *g, const nn_node *n)
 }
 
 int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
-                  char *errbuf, int errlen)
+                  int strip_kb, char *errbuf, int errlen)
 {
     int rc;
     memset(p, 0, sizeof *p);
+    if (strip_kb >= 0)
+        p->strip_bytes = (size_t)(strip_kb ? strip_kb : NN_STRIP_KB) << 10;
     if (!portable && xnn_initialize(NULL) != xnn_status_success) {
         if (errbuf && errlen > 0)
             snprintf(errbuf, (size_t)errlen, "XNNPACK cannot run on this CPU");
@@ -697,6 +1177,68 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             st->in[j] = nn_plan_ptr(g, p, n->in[j]);
         for (int k = 0; k < n->nout; k++)
             st->out[k] = nn_plan_ptr(g, p, n->out[k]);
+    }
+    for (int s = 0; s < g->norder; s++) {
+        nn_step *st = &p->steps[s];
+        const nn_node *n = &g->n[st->node];
+        if (!portable && p->strip_rows && p->strip_rows[s]) {
+            rc = make_strips(g, p, s);
+            if (rc < 0)
+                return rc;
+            if (rc == 0) {
+                s++; /* both steps done */
+                continue;
+            }
+        }
+        if (!portable && p->expand_rows && p->expand_rows[s]) {
+            rc = make_expand(g, p, s);
+            if (rc < 0)
+                return rc;
+            if (rc == 0) {
+                s++;
+                continue;
+            }
+        }
+        if (!portable && stem_ok(g, n)) {
+            int fuse = p->stem_hs && p->stem_hs[s];
+            const nn_tensor *y =
+                &g->t[fuse ? g->n[p->steps[s + 1].node].out[0] : n->out[0]];
+            st->stem =
+                own_stem(g, n,
+                         y->store == NN_STORE_VIEW ? (size_t)y->row_stride
+                                                   : (size_t)y->shape.d[3]);
+            if (!st->stem)
+                return SPATIA_NOMEM;
+            if (fuse) {
+                st->stem->hardswish = 1;
+                st->stem->hs_scale = g->n[p->steps[s + 1].node].a.hs_scale;
+                st->out[0] = p->steps[s + 1].out[0];
+                p->steps[s + 1].skip = 1;
+                s++;
+            }
+            continue;
+        }
+        if (!portable && n->op == NN_OP_RESIZE_BILINEAR) {
+            if ((rc = make_own_resize(g, p, s)))
+                return rc;
+            if (st->rs) {
+                if (st->rs->relu)
+                    s++;
+                continue;
+            }
+        }
+        if (!portable && n->op == NN_OP_DWCONV2D) {
+            const nn_tensor *y = &g->t[n->out[0]];
+            int nomem = 0;
+            st->dw = own_dw(g, n,
+                            y->store == NN_STORE_VIEW ? (size_t)y->row_stride
+                                                      : (size_t)y->shape.d[3],
+                            &nomem);
+            if (nomem)
+                return SPATIA_NOMEM;
+            if (st->dw)
+                continue;
+        }
         if (!portable && (rc = make_xnn(g, p, st)))
             return rc;
         if (!st->op && touches_view(g, n)) {
@@ -723,13 +1265,70 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Runs strips [from, to) of step s (group k's buffer), operators on
+ * `pool`. Returns 0 or -1 (an operator failed). */
+static int run_strips(const nn_plan *p, int s, int from, int to, int k,
+                      pthreadpool_t pool)
+{
+    const nn_step *st = &p->steps[s], *sd = &p->steps[s - 1];
+    for (int i = from; i < to; i++) {
+        if (st->dw) {
+            const int r0 = i * st->strip_rows, r1 = r0 + st->strip_rows;
+            nn_dw_run(st->dw, sd->in[0],
+                      (float *)sd->out[0] + (size_t)k * st->strip_buf, r0,
+                      r1 < st->dw->OH ? r1 : st->dw->OH, pool);
+        } else if (xnn_run_operator(st->strips[2 * i], pool) !=
+                   xnn_status_success) {
+            return -1;
+        }
+        if (xnn_run_operator(st->strips[2 * i + 1], pool) != xnn_status_success)
+            return -1;
+    }
+    return 0;
+}
+
+typedef struct strip_ctx {
+    const nn_plan *p;
+    int s;
+    int failed[NN_MAX_STRIP_GROUPS];
+} strip_ctx;
+
+/* pthreadpool task: strip group k on the calling thread. */
+static void strip_task(void *arg, size_t k)
+{
+    strip_ctx *c = arg;
+    const nn_step *st = &c->p->steps[c->s];
+    const int n = st->nstrips, g = st->strip_groups;
+    const int from = (int)((long)k * n / g), to = (int)((long)(k + 1) * n / g);
+    c->failed[k] = run_strips(c->p, c->s, from, to, (int)k, NULL);
+}
+
 int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
 {
     for (int s = 0; s < p->nsteps; s++) {
         nn_step *st = &p->steps[s];
         const nn_node *n = &g->n[st->node];
+        if (st->skip)
+            continue;
         double t0 = profile ? now_s() : 0;
-        if (st->op) {
+        if (st->nstrips) {
+            strip_ctx c = {p, s, {0}};
+            if (st->strip_groups > 1) {
+                pthreadpool_parallelize_1d(p->pool, strip_task, &c,
+                                           (size_t)st->strip_groups, 0);
+                for (int k = 0; k < st->strip_groups; k++)
+                    if (c.failed[k])
+                        return SPATIA_INTERNAL;
+            } else if (run_strips(p, s, 0, st->nstrips, 0, p->pool)) {
+                return SPATIA_INTERNAL;
+            }
+        } else if (st->dw) {
+            nn_dw_run(st->dw, st->in[0], st->out[0], 0, st->dw->OH, p->pool);
+        } else if (st->stem) {
+            nn_stem_run(st->stem, st->in[0], st->out[0], p->pool);
+        } else if (st->rs) {
+            nn_rs_run(st->rs, st->in[0], st->out[0], p->pool);
+        } else if (st->op) {
             if (xnn_run_operator(st->op, p->pool) != xnn_status_success)
                 return SPATIA_INTERNAL;
             if (st->op2 &&
@@ -758,9 +1357,20 @@ void nn_plan_free(nn_plan *p)
             xnn_delete_operator(p->steps[s].op);
         if (p->steps[s].op2)
             xnn_delete_operator(p->steps[s].op2);
+        for (int i = 0; i < 2 * p->steps[s].nstrips; i++)
+            if (p->steps[s].strips[i])
+                xnn_delete_operator(p->steps[s].strips[i]);
+        free(p->steps[s].dw);
+        free(p->steps[s].stem);
+        nn_rs_free(p->steps[s].rs);
+        free(p->steps[s].rs);
+        free(p->steps[s].strips);
         free(p->steps[s].scratch);
     }
     free(p->steps);
+    free(p->strip_rows);
+    free(p->expand_rows);
+    free(p->stem_hs);
     nn_free_aligned(p->arena);
     if (p->pool)
         pthreadpool_destroy(p->pool);

@@ -13,7 +13,13 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include "nn/convstem.h"
+#include "nn/dwconv.h"
 #include "nn/graph.h"
+#include "nn/resize.h"
+
+#define NN_MAX_STRIP_GROUPS 64  /* threads that can run strip groups */
+#define NN_STRIP_KB         384 /* default strip budget, KiB (L2 is 512 KiB+) */
 
 typedef struct nn_step {
     int node;
@@ -23,6 +29,22 @@ typedef struct nn_step {
     void *out[NN_MAX_OUT];
     void *scratch;  /* portable kernel scratch, owned */
     double seconds; /* profiling: accumulated time */
+    /* Row strips (see plan.c): this 1x1 convolution and the depthwise
+     * convolution of the previous step run strip by strip; strips[2i] is
+     * the depthwise operator of strip i, strips[2i+1] the 1x1 one. The
+     * previous step is then skipped. Owned. */
+    xnn_operator_t *strips;
+    int nstrips;
+    int skip;      /* 1: the work of this step is done by a neighbouring one */
+    nn_stem *stem; /* own stem convolution kernel instead of XNNPACK, owned */
+    nn_rs *rs;     /* own bilinear resize instead of XNNPACK, owned */
+    /* own depthwise kernel (dwconv.h) instead of XNNPACK, owned: of this
+     * step, or of the previous one when this step runs strips */
+    nn_dw *dw;
+    int strip_rows;   /* output rows per strip */
+    int strip_groups; /* > 1: strips run in that many groups in parallel,
+                         single-threaded operators, one buffer per group */
+    size_t strip_buf; /* floats between the groups' buffers */
 } nn_step;
 
 typedef struct nn_plan {
@@ -34,15 +56,28 @@ typedef struct nn_plan {
     int threads;
     int xnn_ops;
     int runs;
+    /* strip_rows[s] > 0: step s (depthwise) and s + 1 (1x1 convolution)
+     * run in strips of that many output rows; sized nsteps */
+    int *strip_rows;
+    /* expand_rows[s] > 0: step s (1x1 convolution) and s + 1 (depthwise)
+     * run in strips of that many depthwise output rows; sized nsteps */
+    int *expand_rows;
+    /* stem_hs[s]: step s (own stem convolution) also applies the
+     * HardSwish of step s + 1, which is skipped; sized nsteps */
+    unsigned char *stem_hs;
+    size_t strip_bytes; /* budget of one strip of the intermediate */
 } nn_plan;
 
 /*
  * Plans `g` (prepared by nn_graph_prepare). `portable` forces the portable
- * kernels. Returns SPATIA_OK, SPATIA_NOMEM or SPATIA_INTERNAL (XNNPACK could
- * not be initialized), with a message in errbuf.
+ * kernels. `strip_kb` is the size in KiB of one row strip of the output of
+ * a depthwise convolution that feeds a 1x1 convolution (the pair then runs
+ * strip by strip so that the intermediate stays in cache); 0 = the default
+ * (NN_STRIP_KB), < 0 = no strips. Returns SPATIA_OK, SPATIA_NOMEM or
+ * SPATIA_INTERNAL (XNNPACK could not be initialized), with a message in errbuf.
  */
 int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
-                  char *errbuf, int errlen);
+                  int strip_kb, char *errbuf, int errlen);
 
 /* Runs every step. Returns SPATIA_OK, SPATIA_RANGE or SPATIA_INTERNAL. */
 int nn_plan_run(const nn_graph *g, nn_plan *p, int profile);

@@ -1,0 +1,141 @@
+/*
+ * resize.c - the AVX-512F bilinear resize (see resize.h). Compiled for
+ * AVX-512F with a function attribute; nn_rs_available checks the CPU.
+ */
+#include "nn/resize.h"
+
+#include <math.h>
+#include <pthreadpool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RS_X86 1
+#include <immintrin.h>
+#define RS_TARGET __attribute__((target("avx512f")))
+#endif
+
+int nn_rs_available(void)
+{
+#ifdef RS_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+#else
+    return 0;
+#endif
+}
+
+/* Source index pair and weight of output coordinate o along an axis of
+ * `in` samples, as the portable kernel computes them. */
+static void rs_coord(int o, int in, double ratio, int half_pixel, int *i0,
+                     int *i1, float *f)
+{
+    double s = half_pixel ? ratio * (o + 0.5) - 0.5 : ratio * o;
+    int a = (int)floor(s), b = (int)ceil(s);
+    if (a < 0)
+        a = 0;
+    if (b > in - 1)
+        b = in - 1;
+    if (a > in - 1)
+        a = in - 1;
+    *i0 = a;
+    *i1 = b;
+    *f = (float)(s - a);
+}
+
+int nn_rs_init(nn_rs *r, int H, int W, int C, int OH, int OW, int align_corners,
+               int half_pixel, size_t out_stride)
+{
+    memset(r, 0, sizeof *r);
+    r->H = H;
+    r->W = W;
+    r->C = C;
+    r->OH = OH;
+    r->OW = OW;
+    r->out_stride = out_stride;
+    size_t n = 2 * (size_t)OH + 2 * (size_t)OW;
+    void *mem = malloc(n * sizeof(int) + ((size_t)OH + OW) * sizeof(float));
+    if (!mem)
+        return -1;
+    r->y0 = mem;
+    r->y1 = r->y0 + OH;
+    r->x0 = r->y1 + OH;
+    r->x1 = r->x0 + OW;
+    r->fy = (float *)(r->x1 + OW);
+    r->fx = r->fy + OH;
+    double ry =
+        (align_corners && OH > 1) ? (double)(H - 1) / (OH - 1) : (double)H / OH;
+    double rx =
+        (align_corners && OW > 1) ? (double)(W - 1) / (OW - 1) : (double)W / OW;
+    for (int o = 0; o < OH; o++)
+        rs_coord(o, H, ry, half_pixel, &r->y0[o], &r->y1[o], &r->fy[o]);
+    for (int o = 0; o < OW; o++)
+        rs_coord(o, W, rx, half_pixel, &r->x0[o], &r->x1[o], &r->fx[o]);
+    return 0;
+}
+
+void nn_rs_free(nn_rs *r)
+{
+    if (r)
+        free(r->y0);
+}
+
+#ifdef RS_X86
+
+typedef struct rs_job {
+    const nn_rs *r;
+    const float *x;
+    float *y;
+} rs_job;
+
+static RS_TARGET void rs_row(void *ctx, size_t oy)
+{
+    const rs_job *j = ctx;
+    const nn_rs *r = j->r;
+    const size_t row = (size_t)r->W * r->C;
+    const float *t = j->x + (size_t)r->y0[oy] * row;
+    const float *b = j->x + (size_t)r->y1[oy] * row;
+    const __m512 fy = _mm512_set1_ps(r->fy[oy]), z = _mm512_setzero_ps();
+    float *yr = j->y + oy * (size_t)r->OW * r->out_stride;
+    for (int ox = 0; ox < r->OW; ox++) {
+        const size_t a0 = (size_t)r->x0[ox] * r->C,
+                     a1 = (size_t)r->x1[ox] * r->C;
+        const __m512 fx = _mm512_set1_ps(r->fx[ox]);
+        float *yp = yr + (size_t)ox * r->out_stride;
+        for (int c = 0; c < r->C; c += 16) {
+            const __mmask16 m = r->C - c >= 16
+                                    ? (__mmask16)0xFFFF
+                                    : (__mmask16)((1u << (r->C - c)) - 1);
+            const __m512 tl = _mm512_maskz_loadu_ps(m, t + a0 + c);
+            const __m512 tr = _mm512_maskz_loadu_ps(m, t + a1 + c);
+            const __m512 bl = _mm512_maskz_loadu_ps(m, b + a0 + c);
+            const __m512 br = _mm512_maskz_loadu_ps(m, b + a1 + c);
+            const __m512 top = _mm512_fmadd_ps(_mm512_sub_ps(tr, tl), fx, tl);
+            const __m512 bot = _mm512_fmadd_ps(_mm512_sub_ps(br, bl), fx, bl);
+            __m512 v = _mm512_fmadd_ps(_mm512_sub_ps(bot, top), fy, top);
+            if (r->relu)
+                v = _mm512_max_ps(v, z);
+            _mm512_mask_storeu_ps(yp + c, m, v);
+        }
+    }
+}
+
+#endif
+
+void nn_rs_run(const nn_rs *r, const float *x, float *y,
+               struct pthreadpool *pool)
+{
+#ifdef RS_X86
+    rs_job j = {r, x, y};
+    if (pool && r->OH > 1)
+        pthreadpool_parallelize_1d(pool, rs_row, &j, (size_t)r->OH, 0);
+    else
+        for (int oy = 0; oy < r->OH; oy++)
+            rs_row(&j, (size_t)oy);
+#else
+    (void)r;
+    (void)x;
+    (void)y;
+    (void)pool;
+#endif
+}
