@@ -251,29 +251,49 @@ static int stem_ok(const nn_graph *g, const nn_node *n)
            nn_stem_available();
 }
 
+/* The conditions both kinds of strip pair share: steps s and s + 1 are
+ * ops `op0` then `op1`, the first one's only output is an arena tensor read
+ * only by the second, the batch is 1, the 1x1 convolution of the pair
+ * (`pw`) has stride 1 and no padding, and clamps are proper. Returns the
+ * intermediate tensor, or NULL when the pair cannot run in strips. */
+static const nn_tensor *strip_pair(const nn_graph *g, const nn_plan *p, int s,
+                                   int op0, int op1, const nn_node **first,
+                                   const nn_node **second)
+{
+    if (!p->strip_bytes || s + 1 >= g->norder)
+        return NULL;
+    const nn_node *a = &g->n[g->order[s]], *b = &g->n[g->order[s + 1]];
+    if ((int)a->op != op0 || (int)b->op != op1 || a->nout != 1 ||
+        b->in[0] != a->out[0])
+        return NULL;
+    const nn_node *pw = a->op == NN_OP_CONV2D ? a : b;
+    const nn_tensor *x = &g->t[a->in[0]], *t = &g->t[a->out[0]];
+    const nn_tensor *y = &g->t[b->out[0]], *w = &g->t[pw->in[1]];
+    if (t->nuse != 1 || pinned(g, a->out[0]) || t->store != NN_STORE_ARENA ||
+        x->store == NN_STORE_VIEW || x->dtype != NN_F32 || x->shape.rank != 4 ||
+        x->shape.d[0] != 1 || t->shape.rank != 4 || y->shape.rank != 4)
+        return NULL;
+    if (w->shape.d[0] != 1 || w->shape.d[1] != 1 || pw->a.stride[0] != 1 ||
+        pw->a.stride[1] != 1 || pw->a.pad[0] || pw->a.pad[1] || pw->a.pad[2] ||
+        pw->a.pad[3])
+        return NULL;
+    if ((a->a.has_act && !(a->a.act_min < a->a.act_max)) ||
+        (b->a.has_act && !(b->a.act_min < b->a.act_max)))
+        return NULL;
+    *first = a;
+    *second = b;
+    return t;
+}
+
 /* Output rows per strip when step s (a depthwise convolution) and step
  * s + 1 (a 1x1 convolution reading only its output) can run as row strips,
  * else 0. Needs storage classes assigned; p->strip_bytes is the budget. */
 static int strip_rows(const nn_graph *g, const nn_plan *p, int s)
 {
-    if (!p->strip_bytes || s + 1 >= g->norder)
-        return 0;
-    const nn_node *d = &g->n[g->order[s]], *c = &g->n[g->order[s + 1]];
-    if (d->op != NN_OP_DWCONV2D || c->op != NN_OP_CONV2D || d->nout != 1 ||
-        c->in[0] != d->out[0])
-        return 0;
-    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
-    const nn_tensor *y = &g->t[c->out[0]], *w = &g->t[c->in[1]];
-    if (t->nuse != 1 || pinned(g, d->out[0]) || t->store != NN_STORE_ARENA ||
-        x->store == NN_STORE_VIEW || x->dtype != NN_F32 || x->shape.rank != 4 ||
-        x->shape.d[0] != 1 || t->shape.rank != 4 || y->shape.rank != 4)
-        return 0;
-    if (w->shape.d[0] != 1 || w->shape.d[1] != 1 || c->a.stride[0] != 1 ||
-        c->a.stride[1] != 1 || c->a.pad[0] || c->a.pad[1] || c->a.pad[2] ||
-        c->a.pad[3])
-        return 0;
-    if ((d->a.has_act && !(d->a.act_min < d->a.act_max)) ||
-        (c->a.has_act && !(c->a.act_min < c->a.act_max)))
+    const nn_node *d, *c;
+    const nn_tensor *t =
+        strip_pair(g, p, s, NN_OP_DWCONV2D, NN_OP_CONV2D, &d, &c);
+    if (!t)
         return 0;
     size_t row = (size_t)t->shape.d[2] * (size_t)t->shape.d[3] * sizeof(float);
     int h = t->shape.d[1];
@@ -297,25 +317,12 @@ static int strip_rows(const nn_graph *g, const nn_plan *p, int s)
  * strips are made tall enough to keep that under 1/8 of the work. */
 static int expand_rows(const nn_graph *g, const nn_plan *p, int s)
 {
-    if (!p->strip_bytes || s + 1 >= g->norder)
+    const nn_node *c, *d;
+    const nn_tensor *t =
+        strip_pair(g, p, s, NN_OP_CONV2D, NN_OP_DWCONV2D, &c, &d);
+    if (!t)
         return 0;
-    const nn_node *c = &g->n[g->order[s]], *d = &g->n[g->order[s + 1]];
-    if (c->op != NN_OP_CONV2D || d->op != NN_OP_DWCONV2D || c->nout != 1 ||
-        d->in[0] != c->out[0])
-        return 0;
-    const nn_tensor *x = &g->t[c->in[0]], *t = &g->t[c->out[0]];
-    const nn_tensor *y = &g->t[d->out[0]], *w = &g->t[c->in[1]];
-    if (t->nuse != 1 || pinned(g, c->out[0]) || t->store != NN_STORE_ARENA ||
-        x->store == NN_STORE_VIEW || x->dtype != NN_F32 || x->shape.rank != 4 ||
-        x->shape.d[0] != 1 || t->shape.rank != 4 || y->shape.rank != 4)
-        return 0;
-    if (w->shape.d[0] != 1 || w->shape.d[1] != 1 || c->a.stride[0] != 1 ||
-        c->a.stride[1] != 1 || c->a.pad[0] || c->a.pad[1] || c->a.pad[2] ||
-        c->a.pad[3])
-        return 0;
-    if ((d->a.has_act && !(d->a.act_min < d->a.act_max)) ||
-        (c->a.has_act && !(c->a.act_min < c->a.act_max)))
-        return 0;
+    const nn_tensor *y = &g->t[d->out[0]];
     const size_t row =
         (size_t)t->shape.d[2] * (size_t)t->shape.d[3] * sizeof(float);
     const int sh = d->a.stride[0], oh = y->shape.d[1];
