@@ -15,21 +15,29 @@
 
 #include "spatia/error.h"
 
+/* Grows the workspace geometrically to hold `dneed` doubles and `ineed`
+ * ints, so repeated calls of similar sizes stop allocating. */
 static int work_reserve(lsa_work *w, long dneed, long ineed)
 {
     if (dneed > w->dcap) {
-        double *b = realloc(w->buf, (size_t)dneed * sizeof *b);
+        long nc = w->dcap ? w->dcap : 64;
+        while (nc < dneed)
+            nc *= 2;
+        double *b = realloc(w->buf, (size_t)nc * sizeof *b);
         if (!b)
             return SPATIA_NOMEM;
         w->buf = b;
-        w->dcap = dneed;
+        w->dcap = nc;
     }
     if (ineed > w->icap) {
-        int *b = realloc(w->ibuf, (size_t)ineed * sizeof *b);
+        long nc = w->icap ? w->icap : 64;
+        while (nc < ineed)
+            nc *= 2;
+        int *b = realloc(w->ibuf, (size_t)nc * sizeof *b);
         if (!b)
             return SPATIA_NOMEM;
         w->ibuf = b;
-        w->icap = ineed;
+        w->icap = nc;
     }
     return SPATIA_OK;
 }
@@ -113,7 +121,9 @@ int lsa_solve(lsa_work *w, const double *cost, int n, int m, int *row_to_col,
     } else {
         rows = m, cols = n, rs = 1, cs = m;
     }
-    rc = work_reserve(w, (long)(rows + 1) + 2L * (cols + 1), 3L * (cols + 1));
+    /* sized by the larger side only: 3 (cols + 1) >= (rows + 1) + 2 (cols + 1)
+     */
+    rc = work_reserve(w, 3L * (cols + 1), 3L * (cols + 1));
     if (rc)
         return rc;
     double *u = w->buf, *v = u + rows + 1, *minv = v + cols + 1;

@@ -177,7 +177,8 @@ static int grow(void **buf, int *cap, int need, size_t elem)
 }
 
 /* Reserves room for `ntrk` tracks (and as many reported ones), `ndet`
- * boxes and an ntrk x ndet cost matrix. */
+ * boxes and an ntrk x ndet cost matrix. Capacities only grow, by
+ * doubling, so a steady scene stops allocating. */
 static int reserve(spatia_tracker *t, int ntrk, int ndet)
 {
     int rc, cap, n = ntrk > ndet ? ntrk : ndet;
@@ -208,16 +209,15 @@ static int reserve(spatia_tracker *t, int ntrk, int ndet)
         }
         t->icap = nc;
     }
-    long need = (long)ntrk * ndet;
+    /* Sized by the two capacities, not by this frame's product, so the
+     * matrix grows only when one of them does. */
+    long need = (long)t->trk_cap * t->icap;
     if (need > t->cost_cap) {
-        long nc = t->cost_cap ? t->cost_cap : 256;
-        while (nc < need)
-            nc *= 2;
-        double *c = realloc(t->cost, (size_t)nc * sizeof *c);
+        double *c = realloc(t->cost, (size_t)need * sizeof *c);
         if (!c)
             return SPATIA_NOMEM;
         t->cost = c;
-        t->cost_cap = nc;
+        t->cost_cap = need;
     }
     return SPATIA_OK;
 }
