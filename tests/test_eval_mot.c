@@ -968,6 +968,31 @@ TEST(load_detections_allows_repeated_ids)
     spatia_mot_free(&seq);
 }
 
+TEST(frame_index_and_row_box)
+{
+    const char *text = "1,1,10,20,5,6,1\n3,1,12,20,5,6,1\n3,2,40,50,8,9,1\n";
+    const char *p = tmp_file("ok.txt", text);
+    spatia_mot_seq seq = {0};
+    char err[256];
+    ASSERT(p);
+    ASSERT_OK(spatia_mot_load(p, &seq, err, sizeof err));
+    int *first = spatia_mot_frame_index(&seq);
+    ASSERT(first);
+    /* frame 1: row 0; frame 2: none; frame 3: rows 1 and 2 */
+    ASSERT_EQ(first[1], 0);
+    ASSERT_EQ(first[2], 1);
+    ASSERT_EQ(first[3], 1);
+    ASSERT_EQ(first[4], 3);
+    spatia_box b;
+    spatia_mot_row_box(&seq.rows[2], 0.5f, 2.0f, &b);
+    ASSERT_NEAR(b.x1, 20, 1e-6);
+    ASSERT_NEAR(b.y1, 100, 1e-6);
+    ASSERT_NEAR(b.x2, 24, 1e-6);
+    ASSERT_NEAR(b.y2, 118, 1e-6);
+    free(first);
+    spatia_mot_free(&seq);
+}
+
 TEST_MAIN(T(perfect_tracker), T(misses_and_false_positives),
           T(id_switch_midway), T(id_swap_two_tracks),
           T(continuity_bonus_keeps_tracks), T(fragmentation),
@@ -976,4 +1001,5 @@ TEST_MAIN(T(perfect_tracker), T(misses_and_false_positives),
           T(zero_marked_gt_ignored), T(empty_sides), T(bad_arguments),
           T(order_and_id_invariance), T(load_tolerant_format), T(load_errors),
           T(files_and_print), T(load_detections_allows_repeated_ids),
-          T(pets_self), T(pets_shifted), T(pets_id_offset))
+          T(frame_index_and_row_box), T(pets_self), T(pets_shifted),
+          T(pets_id_offset))

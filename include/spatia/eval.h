@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "spatia/types.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -57,6 +59,17 @@ int spatia_mot_load_detections(const char *path, spatia_mot_seq *seq,
 int spatia_mot_add(spatia_mot_seq *seq, const spatia_mot_row *row);
 /* Frees the rows and zeroes *seq; accepts a zeroed or NULL seq. */
 void spatia_mot_free(spatia_mot_seq *seq);
+
+/* Row index of a frame-sorted sequence (as spatia_mot_load leaves it): a
+ * new array of max_frame + 2 ints in which the rows of frame f
+ * (1..max_frame) are [first[f], first[f + 1]). The caller frees it.
+ * Returns NULL when out of memory. */
+int *spatia_mot_frame_index(const spatia_mot_seq *seq);
+
+/* The box of a row, (x, y)-(x + w, y + h), scaled by sx, sy (file pixels to
+ * processed-frame pixels). */
+void spatia_mot_row_box(const spatia_mot_row *r, float sx, float sy,
+                        spatia_box *box);
 
 #define SPATIA_HOTA_ALPHAS 19 /* alpha = 0.05 * (1 + i), i = 0..18 */
 

@@ -135,7 +135,6 @@ void sb_json_str(sbuf *b, const char *s)
 
 void sb_json_num(sbuf *b, double v)
 {
-    char tmp[32];
     if (isnan(v)) {
         sb_puts(b, "\"NaN\"");
         return;
@@ -144,7 +143,14 @@ void sb_json_num(sbuf *b, double v)
         sb_puts(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         return;
     }
-    /* Shortest of %.15g .. %.17g that round-trips. */
+    sb_put_double(b, v);
+}
+
+void sb_put_double(sbuf *b, double v)
+{
+    char tmp[32];
+    /* Shortest of %.15g .. %.17g that round-trips (a shorter form that
+     * round-trips is what %.15g prints anyway). */
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, v);
         if (strtod(tmp, NULL) == v)

@@ -33,5 +33,8 @@ void sb_json_str(sbuf *b, const char *s);
  * "-Infinity" or "NaN" in quotes, as proto3 JSON writes them. */
 void sb_json_num(sbuf *b, double v);
 void sb_json_int(sbuf *b, int64_t v);
+/* Appends a finite double in the shortest form that reads back to the same
+ * value, always with a '.' or exponent ("7132.0", "0.1"); no quotes. */
+void sb_put_double(sbuf *b, double v);
 
 #endif

@@ -329,3 +329,29 @@ int spatia_mot_load_detections(const char *path, spatia_mot_seq *seq,
 {
     return mot_load(path, seq, 0, errbuf, errlen);
 }
+
+int *spatia_mot_frame_index(const spatia_mot_seq *seq)
+{
+    int *first;
+    if (!seq || seq->max_frame < 0)
+        return NULL;
+    first = calloc((size_t)seq->max_frame + 2, sizeof *first);
+    if (!first)
+        return NULL;
+    /* first[f] = index of the first row whose frame is >= f */
+    for (int f = 1, i = 0; f <= seq->max_frame + 1; f++) {
+        while (i < seq->n && seq->rows[i].frame < f)
+            i++;
+        first[f] = i;
+    }
+    return first;
+}
+
+void spatia_mot_row_box(const spatia_mot_row *r, float sx, float sy,
+                        spatia_box *box)
+{
+    box->x1 = (float)(r->x * sx);
+    box->y1 = (float)(r->y * sy);
+    box->x2 = (float)((r->x + r->w) * sx);
+    box->y2 = (float)((r->y + r->h) * sy);
+}

@@ -92,7 +92,6 @@ static double clamp01(double v)
 /* A metadata value: proto3 map<string,string>, so numbers become strings. */
 static void put_meta_num(sbuf *b, const char *key, double v, int *first)
 {
-    char tmp[40];
     if (!*first)
         sb_putc(b, ',');
     *first = 0;
@@ -102,15 +101,8 @@ static void put_meta_num(sbuf *b, const char *key, double v, int *first)
         sb_puts(b, "\"inf\"");
         return;
     }
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    if (!strpbrk(tmp, ".eEn"))
-        strcat(tmp, ".0");
     sb_putc(b, '"');
-    sb_puts(b, tmp);
+    sb_put_double(b, v);
     sb_putc(b, '"');
 }
 

@@ -8,6 +8,7 @@
  * attribute; nn_stem_available checks the CPU at run time.
  */
 #include "nn/convstem.h"
+#include "nn/graph.h"
 
 #include <pthreadpool.h>
 
@@ -21,8 +22,7 @@
 int nn_stem_available(void)
 {
 #ifdef ST_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") != 0;
+    return nn_cpu_avx512f();
 #else
     return 0;
 #endif

@@ -14,6 +14,7 @@
  * checks the CPU at run time.
  */
 #include "nn/dwconv.h"
+#include "nn/graph.h"
 
 #include <pthreadpool.h>
 
@@ -35,8 +36,7 @@ int nn_dw_tile(const nn_dw *p)
 int nn_dw_available(void)
 {
 #ifdef DW_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") != 0;
+    return nn_cpu_avx512f();
 #else
     return 0;
 #endif

@@ -210,3 +210,17 @@ const char *nn_shape_str(const nn_shape *s, char *buf, size_t len)
         snprintf(buf + o, len - o, "]");
     return buf;
 }
+
+int nn_cpu_avx512f(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int cached = -1; /* idempotent: a race writes the same value */
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx512f") != 0;
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}

@@ -187,6 +187,10 @@ void *nn_alloc_aligned(size_t bytes);
 void nn_free_aligned(void *p);
 
 size_t nn_dtype_size(nn_dtype dt);
+/* 1 when the CPU runs AVX-512F code (the own x86 kernels need it), else
+ * 0; always 0 off x86-64. Checked once, then cached. */
+int nn_cpu_avx512f(void);
+
 const char *nn_dtype_name(nn_dtype dt);
 const char *nn_op_name(nn_op op);
 

@@ -713,7 +713,7 @@ skip_below_avx512(const float *x, int i, int hi, float thr)
 static int skip_below(const float *x, int i, int hi, float thr)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx512f"))
+    if (nn_cpu_avx512f())
         return skip_below_avx512(x, i, hi, thr);
 #endif
     while (i < hi && x[i] < thr && x[i] >= 0.0f)

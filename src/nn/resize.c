@@ -3,6 +3,7 @@
  * AVX-512F with a function attribute; nn_rs_available checks the CPU.
  */
 #include "nn/resize.h"
+#include "nn/graph.h"
 
 #include <math.h>
 #include <pthreadpool.h>
@@ -18,8 +19,7 @@
 int nn_rs_available(void)
 {
 #ifdef RS_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") != 0;
+    return nn_cpu_avx512f();
 #else
     return 0;
 #endif

@@ -54,18 +54,13 @@ int trackfile_open(const char *path, int64_t lost_ttl_ms, uint64_t seed,
             goto fail;
         }
     }
-    tf->first = calloc((size_t)tf->seq.max_frame + 2, sizeof *tf->first);
+    tf->first = spatia_mot_frame_index(&tf->seq);
     tf->cap = 64;
     tf->tracks = calloc((size_t)tf->cap, sizeof *tf->tracks);
     tf->out = calloc((size_t)tf->cap, sizeof *tf->out);
     if (!tf->first || !tf->tracks || !tf->out) {
         rc = SPATIA_NOMEM;
         goto fail;
-    }
-    for (int f = 1, i = 0; f <= tf->seq.max_frame + 1; f++) {
-        while (i < tf->seq.n && tf->seq.rows[i].frame < f)
-            i++;
-        tf->first[f] = i;
     }
     *out = tf;
     return SPATIA_OK;
@@ -123,10 +118,7 @@ int trackfile_update(trackfile *tf, int64_t frame_index, int64_t pts_ms,
                 t->first_pts_ms = pts_ms;
             }
             t->state = SPATIA_TRACK_CONFIRMED;
-            t->box.x1 = r->x * tf->sx;
-            t->box.y1 = r->y * tf->sy;
-            t->box.x2 = (r->x + r->w) * tf->sx;
-            t->box.y2 = (r->y + r->h) * tf->sy;
+            spatia_mot_row_box(r, tf->sx, tf->sy, &t->box);
             t->score = 1.0f;
             t->det_index = i - tf->first[f];
             t->hits++;

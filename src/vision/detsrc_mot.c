@@ -31,10 +31,7 @@ static int mot_detect(void *self, const spatia_frame *frame,
     for (int i = m->first[f]; i < m->first[f + 1] && k < cap; i++) {
         const spatia_mot_row *r = &m->seq.rows[i];
         spatia_detection *d = &out[k++];
-        d->box.x1 = r->x * m->sx;
-        d->box.y1 = r->y * m->sy;
-        d->box.x2 = (r->x + r->w) * m->sx;
-        d->box.y2 = (r->y + r->h) * m->sy;
+        spatia_mot_row_box(r, m->sx, m->sy, &d->box);
         d->score = r->conf < 0 ? 0 : r->conf > 1 ? 1 : r->conf;
         d->cls = 0;
     }
@@ -71,16 +68,10 @@ int spatia_detsrc_mot_create(const char *path, float sx, float sy,
     rc = spatia_mot_load_detections(path, &m->seq, errbuf, errlen);
     if (rc)
         goto fail;
-    m->first = calloc((size_t)m->seq.max_frame + 2, sizeof *m->first);
+    m->first = spatia_mot_frame_index(&m->seq);
     if (!m->first) {
         rc = SPATIA_NOMEM;
         goto fail;
-    }
-    /* rows are sorted by frame: first[f] = index of the first row >= f */
-    for (int f = 1, i = 0; f <= m->seq.max_frame + 1; f++) {
-        while (i < m->seq.n && m->seq.rows[i].frame < f)
-            i++;
-        m->first[f] = i;
     }
     return spatia_detsrc_wrap(&mot_vt, m, out);
 fail:
