@@ -1434,6 +1434,86 @@ TEST(resize_relu_fused)
         }
 }
 
+/* Two threads: the arena is mapped in halves (plan.c, arena_map_halves),
+ * every tensor of more than a page split over two physical copies. A
+ * chain of convolutions of changing sizes (so tensors reuse bytes of
+ * others of other sizes) then a global mean (threaded, kernels.c) gives
+ * bit for bit what the flat arena gives, and the mean matches a double
+ * sum of the convolution output. */
+TEST(two_thread_arena_halves_and_mean)
+{
+    enum { H = 48, W = 40, C = 8 };
+    static float x[H * W * C], w1[9 * C * 24], w2[9 * 24 * 16], w3[16 * 40];
+    static float got[2][2][H * W * 40];
+    int xs[4] = {1, H, W, C}, w1s[4] = {3, 3, C, 24}, w2s[4] = {3, 3, 24, 16};
+    int w3s[4] = {1, 1, 16, 40};
+    static const int32_t axes_hw[2] = {1, 2};
+    char a1[1024], a2[1024], a3[1024];
+    tm_fill(x, sizeof x / 4, 300, -1, 1);
+    tm_fill(w1, sizeof w1 / 4, 301, -0.3f, 0.3f);
+    tm_fill(w2, sizeof w2 / 4, 302, -0.3f, 0.3f);
+    tm_fill(w3, sizeof w3 / 4, 303, -0.3f, 0.3f);
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w1", 4, w1s, w1);
+    tm_const_f(&m, "w2", 4, w2s, w2);
+    tm_const_f(&m, "w3", 4, w3s, w3);
+    tm_vec_i(&m, "axes", 2, axes_hw);
+    tm_node(&m, "c1", "Conv2D", "x,w1",
+            conv_attrs(a1, sizeof a1, 1, 1, 1, 1, "SAME", NULL, NULL, NULL));
+    tm_node(&m, "c2", "Conv2D", "c1,w2",
+            conv_attrs(a2, sizeof a2, 2, 2, 1, 1, "SAME", NULL, NULL, NULL));
+    tm_node(&m, "c3", "Conv2D", "c2,w3",
+            conv_attrs(a3, sizeof a3, 1, 1, 1, 1, "VALID", NULL, NULL, NULL));
+    tm_node(&m, "y", "Mean", "c3,axes", "\"keep_dims\":{\"b\":true}");
+    tm_output(&m, "c3");
+    tm_output(&m, "y");
+    const char *json = tm_write(&m);
+    ASSERT(json != NULL);
+    const size_t n3 = (size_t)(H / 2) * (W / 2) * 40;
+    for (int flat = 0; flat < 2; flat++) {
+        spatia_nn_model *mdl = NULL;
+        spatia_nn_opts o;
+        spatia_nn_tensor t;
+        spatia_nn_info info;
+        char err[512];
+        if (flat)
+            setenv("SPATIA_NN_FLAT_ARENA", "1", 1);
+        spatia_nn_opts_default(&o);
+        o.threads = 2;
+        int rc = spatia_nn_model_load(json, &o, &mdl, err, sizeof err);
+        unsetenv("SPATIA_NN_FLAT_ARENA");
+        ASSERT_OK(rc);
+        spatia_nn_info_get(mdl, &info);
+        ASSERT_MSG(info.arena_split == !flat, "arena_split %d with flat=%d",
+                   info.arena_split, flat);
+        ASSERT_OK(spatia_nn_input(mdl, 0, &t));
+        memcpy(t.data, x, t.size);
+        for (int r = 0; r < 2; r++) {
+            ASSERT_OK(spatia_nn_run(mdl));
+            ASSERT_OK(spatia_nn_output(mdl, 0, &t));
+            ASSERT(t.size == n3 * 4);
+            memcpy(got[flat][0], t.data, t.size);
+            ASSERT_OK(spatia_nn_output(mdl, 1, &t));
+            ASSERT(t.size == 40 * 4);
+            memcpy(got[flat][1], t.data, t.size);
+        }
+        spatia_nn_model_destroy(mdl);
+    }
+    ASSERT(!memcmp(got[0][0], got[1][0], n3 * 4));
+    ASSERT(!memcmp(got[0][1], got[1][1], 40 * 4));
+    for (int c = 0; c < 40; c++) {
+        double sum = 0;
+        for (size_t i = 0; i < n3 / 40; i++)
+            sum += got[0][0][i * 40 + c];
+        double ref = sum / (double)(n3 / 40);
+        ASSERT_MSG(fabs(got[0][1][c] - ref) <= 1e-5 * (1 + fabs(ref)),
+                   "mean channel %d: %g vs %g", c, (double)got[0][1][c], ref);
+    }
+    tm_free(&m);
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
@@ -1443,4 +1523,5 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
           T(depthwise_own_kernel), T(depthwise_into_concat_view),
           T(pointwise_depthwise_strips), T(topk_long_row),
-          T(stem_conv_hardswish), T(resize_relu_fused))
+          T(stem_conv_hardswish), T(resize_relu_fused),
+          T(two_thread_arena_halves_and_mean))

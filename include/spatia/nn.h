@@ -70,6 +70,7 @@ typedef struct spatia_nn_info {
     double flops;        /* convolution multiply-adds x 2 per run */
     size_t arena_bytes;  /* activations, planned once */
     size_t weight_bytes; /* constants kept after load */
+    int arena_split;     /* 1: arena mapped in per-thread halves (2 threads) */
 } spatia_nn_info;
 
 /* Fills `opts` with the defaults (all zero: automatic threads, XNNPACK). */

@@ -393,6 +393,68 @@ static void elementwise(const nn_node *n, const float *x, const float *x2,
 
 /* --- reductions and shape ops -------------------------------------------- */
 
+/* Global average pooling (mean over H and W of NHWC, batch 1): the pixels
+ * are dealt out in one contiguous range per thread, the same rows the
+ * thread produced in the step before (XNNPACK and the own kernels split
+ * rows the same way), so no core reads rows another core wrote (on a CPU
+ * whose cores sit on different L3 slices that costs several times the
+ * local read). Each range sums into its own float row of partials; the
+ * rows are added in thread order, so the result does not depend on
+ * timing. */
+typedef struct gap_ctx {
+    const float *x;
+    float *part; /* [T][C] */
+    size_t P, C, T;
+} gap_ctx;
+
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("O3")))
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx512f", "default")))
+#endif
+#endif
+static void
+gap_range(void *ctx, size_t k)
+{
+    const gap_ctx *c = ctx;
+    const size_t p0 = k * c->P / c->T, p1 = (k + 1) * c->P / c->T, C = c->C;
+    float *acc = c->part + k * C;
+    for (size_t j = 0; j < C; j++)
+        acc[j] = 0.0f;
+    for (size_t i = p0; i < p1; i++) {
+        const float *px = c->x + i * C;
+        for (size_t j = 0; j < C; j++)
+            acc[j] += px[j];
+    }
+}
+
+static void global_mean(const nn_node *n, const float *x, float *y, size_t P,
+                        size_t C, float *part, pthreadpool_t pool)
+{
+    size_t T = pool ? pthreadpool_get_threads_count(pool) : 1;
+    if (T > P)
+        T = P ? P : 1;
+    gap_ctx c = {x, part, P, C, T};
+    if (T > 1)
+        pthreadpool_parallelize_1d(pool, gap_range, &c, T, 0);
+    else
+        gap_range(&c, 0);
+    for (size_t j = 0; j < C; j++) {
+        float s = part[j];
+        for (size_t k = 1; k < T; k++)
+            s += part[k * C + j];
+        y[j] = act(n, P ? s / (float)P : NAN);
+    }
+}
+
+/* Is n a mean over H and W of a batch-1 NHWC float tensor? */
+static int is_global_mean(const nn_graph *g, const nn_node *n)
+{
+    const nn_shape *xs = SHAPE(g, n->in[0]);
+    return xs->rank == 4 && xs->d[0] == 1 && n->a.axes_mask == 0x6 &&
+           g->t[n->in[0]].dtype == NN_F32;
+}
+
 static void mean(const nn_graph *g, const nn_node *n, const float *x, float *y,
                  double *acc)
 {
@@ -881,8 +943,14 @@ size_t nn_kernel_scratch(const nn_graph *g, const nn_node *n, int threads)
     case NN_OP_CONV2D:
     case NN_OP_DWCONV2D:
         return (size_t)SHAPE(g, n->out[0])->d[3] * sizeof(float);
-    case NN_OP_MEAN:
-        return nn_shape_elems(SHAPE(g, n->out[0])) * sizeof(double);
+    case NN_OP_MEAN: {
+        size_t a = nn_shape_elems(SHAPE(g, n->out[0])) * sizeof(double);
+        size_t b = is_global_mean(g, n)
+                       ? (size_t)(threads < 1 ? 1 : threads) *
+                             (size_t)SHAPE(g, n->in[0])->d[3] * sizeof(float)
+                       : 0;
+        return a > b ? a : b;
+    }
     case NN_OP_TOPK:
     case NN_OP_PEAK_TOPK:
         if (threads < 1)
@@ -937,7 +1005,13 @@ int nn_kernel_run(const nn_graph *g, const nn_node *n, const void *const *in,
         elementwise(n, in[0], NULL, out[0], cnt, pool);
         return SPATIA_OK;
     case NN_OP_MEAN:
-        mean(g, n, in[0], out[0], scratch);
+        if (is_global_mean(g, n)) {
+            const nn_shape *xs = SHAPE(g, n->in[0]);
+            global_mean(n, in[0], out[0], (size_t)xs->d[1] * (size_t)xs->d[2],
+                        (size_t)xs->d[3], scratch, pool);
+        } else {
+            mean(g, n, in[0], out[0], scratch);
+        }
         return SPATIA_OK;
     case NN_OP_CONCAT:
         concat(g, n, in, out[0], pool);

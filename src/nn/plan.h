@@ -45,14 +45,16 @@ typedef struct nn_step {
     int strip_groups; /* > 1: strips run in that many groups in parallel,
                          single-threaded operators, one buffer per group */
     size_t strip_buf; /* floats between the groups' buffers */
+    float *gmem;      /* the groups' buffers when strip_groups > 1, owned */
 } nn_step;
 
 typedef struct nn_plan {
     nn_step *steps;
     int nsteps;
     unsigned char *arena;
-    size_t arena_bytes;
-    pthreadpool_t pool; /* NULL when single-threaded */
+    size_t arena_bytes;  /* planned bytes (one physical copy) */
+    size_t arena_vbytes; /* > 0: arena is arena_map_halves' virtual range */
+    pthreadpool_t pool;  /* NULL when single-threaded */
     int threads;
     int xnn_ops;
     int runs;
