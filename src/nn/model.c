@@ -175,7 +175,7 @@ void spatia_nn_info_get(const spatia_nn_model *m, spatia_nn_info *info)
     info->threads = m->p.threads;
     info->flops = m->flops;
     info->arena_bytes = m->p.arena_bytes;
-    info->arena_split = m->p.arena_vbytes > 0;
+    info->arena_split = m->p.arena_owned;
     for (int i = 0; i < m->g.nt; i++)
         if (m->g.t[i].store == NN_STORE_CONST && m->g.t[i].data)
             info->weight_bytes += nn_tensor_bytes(&m->g.t[i]);

@@ -28,7 +28,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "spatia/error.h"
 
@@ -110,20 +109,21 @@ static int cmp_off(const void *a, const void *b)
     return x->off < y->off ? -1 : (x->off > y->off ? 1 : 0);
 }
 
+#define LAB_FREE 0xff /* page without an owner */
+
 static size_t round_page(size_t v, size_t page)
 {
     return (v + page - 1) / page * page;
 }
 
-/* Packing unit of the arena: pages when it will be mapped in halves
- * (arena_map_halves), else NN_ALIGN. */
+/* Packing unit of the arena: 4 KiB pages when pages get per-thread owners
+ * (see place_owned; threads 2..255, unless SPATIA_NN_FLAT_ARENA is set,
+ * for comparisons), else NN_ALIGN. */
 static size_t arena_unit(const nn_plan *p)
 {
-    if (p->threads == 2 && !getenv("SPATIA_NN_FLAT_ARENA")) {
-        long pg = sysconf(_SC_PAGESIZE);
-        if (pg > 0)
-            return (size_t)pg;
-    }
+    if (p->threads >= 2 && p->threads < LAB_FREE &&
+        !getenv("SPATIA_NN_FLAT_ARENA"))
+        return 4096;
     return NN_ALIGN;
 }
 
@@ -249,105 +249,6 @@ static unsigned char *arena_alloc(size_t bytes)
     return a;
 }
 
-/*
- * The two-thread arena, mapped so that each core keeps writing the bytes it
- * wrote before.
- *
- * With two threads every heavy step splits its output rows in two halves:
- * XNNPACK's GEMMs, depthwise convolutions and elementwise ops deal their
- * ranges out in order, and so do the own kernels and the strip groups. The
- * first half of every tensor is written (and mostly read) by the calling
- * thread, the second by the worker. In one flat arena, though, a tensor
- * reuses bytes that held other tensors of other sizes: the first half of a
- * 16 MB tensor covers both halves of the 4 MB one that lived there before,
- * so a core writes lines the other core holds. Where the two cores sit on
- * different L3 slices (AMD EPYC CCDs, and a VM whose vCPUs float between
- * them) each such write waits for a cross-slice invalidation: measured
- * here, 2.4 GB/s instead of 60 GB/s.
- *
- * So the planned arena (offsets and sizes as planned, lifetimes respected)
- * exists twice in one memfd, physical copies P0 and P1 of `high` bytes.
- * Every root tensor gets its own virtual range whose first half (page
- * rounded) maps P0 at the tensor's planned offset and whose second half
- * maps P1 at the same offset. Two tensors alive at once still have
- * disjoint bytes in both copies; P0 is only ever touched by first halves,
- * P1 by second halves. Each virtual range is followed by one mapped page
- * (readable slack for over-reads, NN_PAD_BYTES and XNNPACK's). The
- * virtual ranges are laid out back to back from p->arena, and t->offset
- * becomes the tensor's offset in that virtual layout.
- *
- * Returns 0 (p->arena and p->arena_vbytes set) or -1 (no memfd or a
- * mapping failed; everything undone, the caller falls back to the flat
- * arena).
- */
-static int arena_map_halves(nn_graph *g, nn_plan *p, const int *roots,
-                            int nroots, size_t high)
-{
-    const long pg = sysconf(_SC_PAGESIZE);
-    if (pg <= 0 || nroots <= 0)
-        return -1;
-    const size_t page = (size_t)pg;
-    const size_t phys = round_page(high, page) + page;
-    size_t vbytes = 0;
-    for (int r = 0; r < nroots; r++) {
-        const nn_tensor *t = &g->t[roots[r]];
-        if (t->offset % page)
-            return -1; /* plan_memory packs in pages for two threads */
-        vbytes +=
-            round_page(nn_tensor_bytes(t) ? nn_tensor_bytes(t) : 1, page) +
-            page;
-    }
-    size_t *orig = malloc((size_t)nroots * sizeof *orig);
-    if (!orig)
-        return -1;
-    int fd = memfd_create("spatia-arena", MFD_CLOEXEC);
-    if (fd < 0) {
-        free(orig);
-        return -1;
-    }
-    unsigned char *v = MAP_FAILED;
-    if (ftruncate(fd, (off_t)(2 * phys)) == 0)
-        v = mmap(NULL, vbytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (v == MAP_FAILED) {
-        close(fd);
-        free(orig);
-        return -1;
-    }
-    size_t voff = 0;
-    int r = 0;
-    for (; r < nroots; r++) {
-        nn_tensor *t = &g->t[roots[r]];
-        const size_t size =
-            round_page(nn_tensor_bytes(t) ? nn_tensor_bytes(t) : 1, page);
-        const size_t half = size / 2 / page * page;
-        unsigned char *a = v + voff;
-        orig[r] = t->offset;
-        /* [0, half) -> P0, [half, size + page) -> P1, at the planned offset */
-        if (half &&
-            mmap(a, half, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
-                 (off_t)t->offset) == MAP_FAILED)
-            break;
-        if (mmap(a + half, size - half + page, PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_FIXED, fd,
-                 (off_t)(phys + t->offset + half)) == MAP_FAILED)
-            break;
-        t->offset = voff;
-        voff += size + page;
-    }
-    close(fd); /* the mappings keep the memory */
-    if (r < nroots) {
-        munmap(v, vbytes);
-        for (int q = 0; q < r; q++)
-            g->t[roots[q]].offset = orig[q];
-        free(orig);
-        return -1;
-    }
-    free(orig);
-    p->arena = v;
-    p->arena_vbytes = vbytes;
-    return 0;
-}
-
 /* Does the own stem kernel (convstem.h) take node n: a 3x3 convolution of
  * 3 input channels into at most 16, batch 1, contiguous input? */
 static int stem_ok(const nn_graph *g, const nn_node *n)
@@ -452,12 +353,107 @@ static int expand_rows(const nn_graph *g, const nn_plan *p, int s)
     return rows * 2 <= oh ? rows : 0;
 }
 
+/*
+ * Pages owned by threads. With T > 1 threads every heavy step deals its
+ * output rows out in T contiguous ranges, in order (XNNPACK's GEMMs,
+ * depthwise convolutions and elementwise ops, the own kernels, the strip
+ * groups, the global mean), so part k of every tensor (its k-th T-th,
+ * page rounded) is written and mostly read by thread k. The packer then
+ * gives every page of the arena one owner: a tensor may only go where its
+ * part k lands on pages that are free or already owned by thread k. A
+ * core then never writes a line that another core wrote or read for
+ * another tensor. That matters where the cores sit on different L3
+ * slices (AMD EPYC CCDs, and a VM whose vCPUs float between them): there
+ * a write to a line another core holds waits for a cross-slice
+ * invalidation, measured here at 2.4 GB/s against 60 GB/s for a local
+ * one. The price is some arena growth where parts of different sizes do
+ * not line up. Tensors under 2T pages are not split (any free pages).
+ */
+/* Byte offset of part k of a `size`-byte tensor split in `parts`. */
+static size_t part_at(size_t size, int k, int parts, size_t unit)
+{
+    return size / unit * (size_t)k / (size_t)parts * unit;
+}
+
+static int owned_split(size_t size, int parts, size_t unit)
+{
+    return size >= 2 * (size_t)parts * unit;
+}
+
+/* Do the pages of [off, off + size) let the parts land there? */
+static int pages_fit(const unsigned char *lab, size_t off, size_t size,
+                     size_t unit, int parts)
+{
+    if (!owned_split(size, parts, unit))
+        return 1;
+    for (int k = 0; k < parts; k++) {
+        const size_t a = off + part_at(size, k, parts, unit);
+        const size_t b = off + part_at(size, k + 1, parts, unit);
+        for (size_t q = a / unit; q < b / unit; q++)
+            if (lab[q] != LAB_FREE && lab[q] != k)
+                return 0;
+    }
+    return 1;
+}
+
+static void label_pages(unsigned char *lab, size_t off, size_t size,
+                        size_t unit, int parts)
+{
+    if (!owned_split(size, parts, unit))
+        return;
+    for (int k = 0; k < parts; k++) {
+        const size_t a = off + part_at(size, k, parts, unit);
+        const size_t b = off + part_at(size, k + 1, parts, unit);
+        for (size_t q = a / unit; q < b / unit; q++)
+            lab[q] = (unsigned char)k;
+    }
+}
+
+/* Lowest-ending offset for a `size`-byte tensor that overlaps none of the
+ * nt placed tensors alive with it (tmp, sorted by offset) and whose parts
+ * land on their own threads' pages. Candidates: right after each of
+ * those, and with its first part boundary on that of any placed tensor;
+ * the end of everything placed always fits. */
+static size_t place_owned(const placed *pl, int npl, const placed *tmp, int nt,
+                          const unsigned char *lab, size_t size, size_t unit,
+                          int parts)
+{
+    size_t best = (size_t)-1, end = 0;
+    for (int j = 0; j < npl; j++)
+        if (pl[j].off + pl[j].size > end)
+            end = pl[j].off + pl[j].size;
+    for (int c = -1; c < nt + npl; c++) {
+        size_t o;
+        if (c < 0) {
+            o = 0;
+        } else if (c < nt) {
+            o = tmp[c].off + tmp[c].size;
+        } else {
+            const placed *q = &pl[c - nt];
+            size_t qb = q->off + part_at(q->size, 1, parts, unit);
+            size_t mb = part_at(size, 1, parts, unit);
+            if (!owned_split(q->size, parts, unit) || qb < mb)
+                continue;
+            o = qb - mb;
+        }
+        if (best != (size_t)-1 && o >= best)
+            continue;
+        int clash = 0;
+        for (int j = 0; j < nt && !clash; j++)
+            clash = tmp[j].off < o + size && o < tmp[j].off + tmp[j].size;
+        if (!clash && pages_fit(lab, o, size, unit, parts))
+            best = o;
+    }
+    return best == (size_t)-1 ? end : best;
+}
+
 /* Assigns storage classes, lifetimes and arena offsets. */
 static int plan_memory(nn_graph *g, nn_plan *p, int views)
 {
     int rc = SPATIA_NOMEM;
     int *roots = NULL, nroots = 0;
     placed *pl = NULL, *tmp = NULL;
+    unsigned char *lab = NULL; /* owner of each arena page (parts > 1) */
     const int end = g->norder;
 
     for (int i = 0; i < g->nt; i++) {
@@ -598,6 +594,14 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
 
     size_t high = 0;
     const size_t unit = arena_unit(p);
+    const int parts = unit > NN_ALIGN ? p->threads : 1;
+    size_t total = 0;
+    for (int r = 0; r < nroots; r++)
+        total += round_page(nn_tensor_bytes(&g->t[roots[r]]) + 1, unit);
+    if (parts > 1 && !(lab = malloc(total / unit + 1)))
+        goto out;
+    if (lab)
+        memset(lab, LAB_FREE, total / unit + 1);
     int npl = 0;
     for (int r = 0; r < nroots; r++) {
         nn_tensor *t = &g->t[roots[r]];
@@ -608,21 +612,27 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             if (pl[j].first <= t->last && t->first <= pl[j].last)
                 tmp[nt++] = pl[j];
         qsort(tmp, (size_t)nt, sizeof *tmp, cmp_off);
-        /* best fit: the smallest gap that holds `size` */
-        size_t best = (size_t)-1, best_gap = (size_t)-1, cur = 0;
-        for (int j = 0; j < nt; j++) {
-            if (tmp[j].off > cur) {
-                size_t gap = tmp[j].off - cur;
-                if (gap >= size && gap < best_gap) {
-                    best = cur;
-                    best_gap = gap;
+        size_t best = (size_t)-1;
+        if (!lab) {
+            /* best fit: the smallest gap that holds `size` */
+            size_t best_gap = (size_t)-1, cur = 0;
+            for (int j = 0; j < nt; j++) {
+                if (tmp[j].off > cur) {
+                    size_t gap = tmp[j].off - cur;
+                    if (gap >= size && gap < best_gap) {
+                        best = cur;
+                        best_gap = gap;
+                    }
                 }
+                if (tmp[j].off + tmp[j].size > cur)
+                    cur = tmp[j].off + tmp[j].size;
             }
-            if (tmp[j].off + tmp[j].size > cur)
-                cur = tmp[j].off + tmp[j].size;
+            if (best == (size_t)-1)
+                best = cur;
+        } else {
+            best = place_owned(pl, npl, tmp, nt, lab, size, unit, parts);
+            label_pages(lab, best, size, unit, parts);
         }
-        if (best == (size_t)-1)
-            best = cur;
         t->offset = best;
         pl[npl].off = best;
         pl[npl].size = size;
@@ -633,11 +643,7 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             high = best + size;
     }
     p->arena_bytes = high;
-    if (p->threads == 2 && !getenv("SPATIA_NN_FLAT_ARENA") &&
-        arena_map_halves(g, p, roots, nroots, high) == 0) {
-        rc = SPATIA_OK;
-        goto out;
-    }
+    p->arena_owned = lab != NULL;
     p->arena = arena_alloc(high);
     if (!p->arena)
         goto out;
@@ -647,6 +653,7 @@ out:
     free(roots);
     free(pl);
     free(tmp);
+    free(lab);
     return rc;
 }
 
@@ -1528,10 +1535,7 @@ void nn_plan_free(nn_plan *p)
     free(p->strip_rows);
     free(p->expand_rows);
     free(p->stem_hs);
-    if (p->arena_vbytes)
-        munmap(p->arena, p->arena_vbytes);
-    else
-        nn_free_aligned(p->arena);
+    nn_free_aligned(p->arena);
     if (p->pool)
         pthreadpool_destroy(p->pool);
     memset(p, 0, sizeof *p);

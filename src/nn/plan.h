@@ -52,9 +52,9 @@ typedef struct nn_plan {
     nn_step *steps;
     int nsteps;
     unsigned char *arena;
-    size_t arena_bytes;  /* planned bytes (one physical copy) */
-    size_t arena_vbytes; /* > 0: arena is arena_map_halves' virtual range */
-    pthreadpool_t pool;  /* NULL when single-threaded */
+    size_t arena_bytes;
+    int arena_owned;    /* 1: pages owned per thread (plan.c, place_owned) */
+    pthreadpool_t pool; /* NULL when single-threaded */
     int threads;
     int xnn_ops;
     int runs;
