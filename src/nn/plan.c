@@ -8,6 +8,8 @@
  * by decreasing size at the lowest offset that does not collide with an
  * already placed root whose lifetime overlaps; the arena is one allocation
  * of the resulting high-water mark (large arenas on transparent huge pages).
+ * With several threads the packing is in pages, each page owned by one
+ * thread (place_owned).
  * An elementwise op writes over an input of its size that dies at that
  * step. A concat on channels whose inputs are written by XNNPACK operators
  * (and read by nothing else) becomes a set of strided views: each producer
@@ -15,7 +17,7 @@
  *
  * Operators: convolutions (filters repacked from TF's HWIO to XNNPACK's
  * OHWI; depthwise filters are used as they are), binary elementwise ops with
- * broadcasting, clamp/sigmoid/hard-swish, global average pooling, max
+ * broadcasting, clamp/sigmoid/hard-swish, max
  * pooling, bilinear resize and constant padding are created and set up here
  * once, with fixed pointers into the arena. The rest runs on the portable
  * kernels (kernels.c).
