@@ -1124,6 +1124,139 @@ TEST(depthwise_pointwise_strips)
     }
 }
 
+/* Builds dw (window k, stride s, dilation d, padding) -> 1x1 (co) over x
+ * [1,H,W,C] into m with optional biases and activations (TF fuses an
+ * activation only after a bias) and computes the reference into ref
+ * (mid: scratch). Returns the number of output elements. */
+typedef struct dwpw_case {
+    int H, W, C, k, s, d, co;
+    const char *padding;
+    int pads[4];
+    const char *dw_act, *pw_act; /* NULL, "Relu", "Relu6" */
+    int dw_bias, pw_bias;
+} dwpw_case;
+
+static size_t dwpw_model(const dwpw_case *cc, tmodel *m, float *x, float *ref,
+                         float *mid, uint32_t seed)
+{
+    static float w1[MAXN], b1[512], w2[MAXN], b2[512];
+    const int H = cc->H, W = cc->W, C = cc->C, k = cc->k, s = cc->s;
+    const int d = cc->d, co = cc->co;
+    int xs[4] = {1, H, W, C}, w1s[4] = {k, k, C, 1}, w2s[4] = {1, 1, C, co};
+    int pad[4], pad0[4] = {0}, OH, OW;
+    const int ek = (k - 1) * d + 1;
+    char a1[1024], a2[1024];
+    if (!strcmp(cc->padding, "SAME")) {
+        same_pad(H, k, s, d, &pad[0], &pad[1]);
+        same_pad(W, k, s, d, &pad[2], &pad[3]);
+        OH = same_out(H, s);
+        OW = same_out(W, s);
+    } else {
+        for (int i = 0; i < 4; i++)
+            pad[i] = !strcmp(cc->padding, "EXPLICIT") ? cc->pads[i] : 0;
+        OH = (H + pad[0] + pad[1] - ek) / s + 1;
+        OW = (W + pad[2] + pad[3] - ek) / s + 1;
+    }
+    tm_fill(x, (size_t)H * W * C, seed, -1, 1);
+    tm_fill(w1, (size_t)k * k * C, seed + 1, -1, 1);
+    tm_fill(b1, (size_t)C, seed + 2, -1, 1);
+    tm_fill(w2, (size_t)C * co, seed + 3, -1, 1);
+    tm_fill(b2, (size_t)co, seed + 4, -1, 1);
+    const float dlo = cc->dw_act ? 0 : -INFINITY;
+    const float dhi = cc->dw_act && !strcmp(cc->dw_act, "Relu6") ? 6 : INFINITY;
+    const float plo = cc->pw_act ? 0 : -INFINITY;
+    const float phi = cc->pw_act && !strcmp(cc->pw_act, "Relu6") ? 6 : INFINITY;
+    ref_conv(x, 1, H, W, C, w1, k, k, C, 1, cc->dw_bias ? b1 : NULL, s, s, d, d,
+             pad, OH, OW, dlo, dhi, mid);
+    ref_conv(mid, 1, OH, OW, C, w2, 1, 1, co, 0, cc->pw_bias ? b2 : NULL, 1, 1,
+             1, 1, pad0, OH, OW, plo, phi, ref);
+    tm_init(m);
+    tm_input(m, "x", 4, xs);
+    tm_const_f(m, "w1", 4, w1s, w1);
+    tm_const_f(m, "b1", 1, &C, b1);
+    tm_const_f(m, "w2", 4, w2s, w2);
+    tm_const_f(m, "b2", 1, &co, b2);
+    tm_node(m, "dw",
+            cc->dw_bias ? "FusedDepthwiseConv2dNative"
+                        : "DepthwiseConv2dNative",
+            cc->dw_bias ? "x,w1,b1" : "x,w1",
+            conv_attrs(a1, sizeof a1, s, s, d, d, cc->padding,
+                       !strcmp(cc->padding, "EXPLICIT") ? cc->pads : NULL,
+                       cc->dw_bias ? "BiasAdd" : NULL, cc->dw_act));
+    tm_node(m, "y", cc->pw_bias ? "_FusedConv2D" : "Conv2D",
+            cc->pw_bias ? "dw,w2,b2" : "dw,w2",
+            conv_attrs(a2, sizeof a2, 1, 1, 1, 1, "VALID", NULL,
+                       cc->pw_bias ? "BiasAdd" : NULL, cc->pw_act));
+    return (size_t)OH * OW * co;
+}
+
+static int have_avx512f(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+#else
+    return 0;
+#endif
+}
+
+/* A depthwise convolution feeding a 1x1 convolution into 1..8 channels
+ * runs as one fused kernel on AVX-512 CPUs (no XNNPACK operator left):
+ * every output channel count, channel counts with and without a 16-lane
+ * tail, 3x3 / 5x5 (the register paths) and 2x2 (the checked path),
+ * strides, dilation, every padding kind, biases and activations on either
+ * side; against the reference with both backends, 2 threads. */
+TEST(depthwise_small_pointwise_fused)
+{
+    static const dwpw_case cases[] = {
+        {13, 11, 128, 3, 1, 1, 4, "SAME", {0}, NULL, NULL, 0, 1},
+        {9, 10, 16, 3, 1, 1, 1, "SAME", {0}, "Relu6", "Relu", 1, 1},
+        {10, 9, 20, 3, 2, 1, 2, "SAME", {0}, NULL, NULL, 1, 0},
+        {12, 13, 20, 5, 1, 1, 3, "SAME", {0}, "Relu", "Relu6", 1, 1},
+        {11, 14, 16, 5, 2, 1, 5, "VALID", {0}, NULL, NULL, 0, 0},
+        {10, 12, 128, 3, 1, 1, 8, "EXPLICIT", {2, 0, 1, 3}, NULL, NULL, 1, 1},
+        {14, 9, 7, 3, 1, 2, 6, "SAME", {0}, "Relu6", NULL, 1, 1},
+        {8, 12, 36, 3, 2, 1, 7, "VALID", {0}, NULL, "Relu", 0, 1},
+        {6, 17, 48, 2, 1, 1, 4, "SAME", {0}, NULL, NULL, 1, 1},
+        {5, 4, 128, 5, 1, 1, 8, "SAME", {0}, NULL, NULL, 0, 1},
+    };
+    static float x[MAXN], ref[MAXN], mid[MAXN], got[MAXN];
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        tmodel m;
+        const size_t n =
+            dwpw_model(&cases[ci], &m, x, ref, mid, 300 + 10 * (uint32_t)ci);
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        ASSERT(json != NULL);
+        for (int p = 0; p < 2; p++) {
+            spatia_nn_model *mdl = NULL;
+            spatia_nn_opts o;
+            spatia_nn_tensor t;
+            spatia_nn_info info;
+            char err[512];
+            spatia_nn_opts_default(&o);
+            o.threads = 2;
+            o.portable = p;
+            ASSERT_OK(spatia_nn_model_load(json, &o, &mdl, err, sizeof err));
+            ASSERT_OK(spatia_nn_input(mdl, 0, &t));
+            memcpy(t.data, x, t.size);
+            ASSERT_OK(spatia_nn_run(mdl));
+            ASSERT_OK(spatia_nn_output(mdl, 0, &t));
+            ASSERT(t.size == n * 4);
+            memcpy(got, t.data, t.size);
+            spatia_nn_info_get(mdl, &info);
+            spatia_nn_model_destroy(mdl);
+            double e = rel_err(got, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu %s: error %g", ci,
+                       p ? "portable" : "fast", e);
+            if (!p && have_avx512f())
+                ASSERT_MSG(info.xnn_ops == 0, "case %zu: %d XNNPACK ops", ci,
+                           info.xnn_ops);
+        }
+        tm_free(&m);
+    }
+}
+
 /* The own depthwise kernel (AVX-512 CPUs: up to 32 channels, 5x5 stride 1
  * with any count): one to seven
  * 16-channel blocks with a masked tail, interior runs of four pixels and
@@ -1521,7 +1654,7 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(mean_axes), T(concat_reshape_slice), T(resize_bilinear_modes),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
-          T(depthwise_own_kernel), T(depthwise_into_concat_view),
-          T(pointwise_depthwise_strips), T(topk_long_row),
-          T(stem_conv_hardswish), T(resize_relu_fused),
+          T(depthwise_small_pointwise_fused), T(depthwise_own_kernel),
+          T(depthwise_into_concat_view), T(pointwise_depthwise_strips),
+          T(topk_long_row), T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean))

@@ -353,6 +353,33 @@ static int expand_rows(const nn_graph *g, const nn_plan *p, int s)
     return rows * 2 <= oh ? rows : 0;
 }
 
+/* Can step s (a depthwise convolution, multiplier 1) and step s + 1 (a 1x1
+ * convolution into at most NN_DWPW_MAX_CO channels reading only its
+ * output) run as the own fused kernel (dwpw.h)? Batch 1, contiguous input,
+ * proper clamps, an AVX-512F CPU. */
+static int dwpw_pair(const nn_graph *g, int s)
+{
+    if (s + 1 >= g->norder || !nn_dwpw_available())
+        return 0;
+    const nn_node *d = &g->n[g->order[s]], *c = &g->n[g->order[s + 1]];
+    if (d->op != NN_OP_DWCONV2D || c->op != NN_OP_CONV2D || d->nout != 1 ||
+        c->in[0] != d->out[0])
+        return 0;
+    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
+    const nn_tensor *y = &g->t[c->out[0]];
+    const nn_shape *dws = &g->t[d->in[1]].shape, *cws = &g->t[c->in[1]].shape;
+    return t->nuse == 1 && !pinned(g, d->out[0]) &&
+           t->store == NN_STORE_ARENA && x->store != NN_STORE_VIEW &&
+           x->dtype == NN_F32 && x->shape.rank == 4 && x->shape.d[0] == 1 &&
+           t->shape.rank == 4 && dws->d[3] == 1 && cws->d[0] == 1 &&
+           cws->d[1] == 1 && c->a.stride[0] == 1 && c->a.stride[1] == 1 &&
+           !(c->a.pad[0] | c->a.pad[1] | c->a.pad[2] | c->a.pad[3]) &&
+           y->shape.rank == 4 && y->shape.d[3] >= 1 &&
+           y->shape.d[3] <= NN_DWPW_MAX_CO &&
+           (!d->a.has_act || d->a.act_min < d->a.act_max) &&
+           (!c->a.has_act || c->a.act_min < c->a.act_max);
+}
+
 /*
  * Pages owned by threads. With T > 1 threads every heavy step deals its
  * output rows out in T contiguous ranges, in order (XNNPACK's GEMMs,
@@ -530,14 +557,23 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
         p->expand_rows = calloc((size_t)end + 1, sizeof *p->expand_rows);
         if (!p->expand_rows)
             goto out;
+        p->dwpw = calloc((size_t)end + 1, 1);
+        if (!p->dwpw)
+            goto out;
         for (int s = 0; s + 1 < end; s++) {
-            if (!(p->strip_rows[s] = strip_rows(g, p, s)) &&
+            if (!(p->dwpw[s] = (unsigned char)dwpw_pair(g, s)) &&
+                !(p->strip_rows[s] = strip_rows(g, p, s)) &&
                 !(p->expand_rows[s] = expand_rows(g, p, s)))
                 continue;
             const nn_node *d = &g->n[g->order[s]];
             nn_tensor *r = &g->t[root_of(g, d->in[0])];
             if (r->store == NN_STORE_ARENA && r->last < s + 1)
                 r->last = s + 1;
+            if (p->dwpw[s]) { /* the fused kernel never writes it */
+                nn_tensor *t = &g->t[d->out[0]];
+                t->store = NN_STORE_NONE;
+                t->first = t->last = -1;
+            }
             s++; /* a step is in one pair at most */
         }
         /* own stem convolution + the HardSwish that alone reads it: the
@@ -547,8 +583,9 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             goto out;
         for (int s = 0; s + 1 < end; s++) {
             const nn_node *c = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
-            if (p->strip_rows[s] || p->expand_rows[s] ||
-                (s > 0 && (p->strip_rows[s - 1] || p->expand_rows[s - 1])) ||
+            if (p->strip_rows[s] || p->expand_rows[s] || p->dwpw[s] ||
+                (s > 0 && (p->strip_rows[s - 1] || p->expand_rows[s - 1] ||
+                           p->dwpw[s - 1])) ||
                 !stem_ok(g, c) || h->op != NN_OP_HARDSWISH ||
                 h->in[0] != c->out[0] || g->t[c->out[0]].nuse != 1 ||
                 pinned(g, c->out[0]) || g->t[c->out[0]].store != NN_STORE_ARENA)
@@ -1281,6 +1318,51 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     return 0;
 }
 
+/* The own fused kernel of a dwpw pair (dwpw_pair): step s (depthwise) is
+ * skipped, step s + 1 (1x1 convolution) reads the depthwise input. Returns
+ * 0 or SPATIA_NOMEM. */
+static int make_dwpw(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *sd = &p->steps[s], *sc = &p->steps[s + 1];
+    const nn_node *d = &g->n[sd->node], *c = &g->n[sc->node];
+    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
+    const nn_tensor *y = &g->t[c->out[0]];
+    const nn_shape *dws = &g->t[d->in[1]].shape;
+    nn_dwpw *k = calloc(1, sizeof *k);
+    if (!k)
+        return SPATIA_NOMEM;
+    k->H = x->shape.d[1];
+    k->W = x->shape.d[2];
+    k->C = x->shape.d[3];
+    k->OH = t->shape.d[1];
+    k->OW = t->shape.d[2];
+    k->kh = dws->d[0];
+    k->kw = dws->d[1];
+    k->sh = d->a.stride[0];
+    k->sw = d->a.stride[1];
+    k->dh = d->a.dilation[0];
+    k->dw = d->a.dilation[1];
+    k->pad_top = d->a.pad[0];
+    k->pad_left = d->a.pad[2];
+    k->lo = d->a.has_act ? d->a.act_min : -INFINITY;
+    k->hi = d->a.has_act ? d->a.act_max : INFINITY;
+    k->CO = y->shape.d[3];
+    k->plo = c->a.has_act ? c->a.act_min : -INFINITY;
+    k->phi = c->a.has_act ? c->a.act_max : INFINITY;
+    k->out_stride = y->store == NN_STORE_VIEW ? (size_t)y->row_stride
+                                              : (size_t)y->shape.d[3];
+    if (nn_dwpw_init(
+            k, g->t[d->in[1]].data, d->nin > 2 ? g->t[d->in[2]].data : NULL,
+            g->t[c->in[1]].data, c->nin > 2 ? g->t[c->in[2]].data : NULL)) {
+        free(k);
+        return SPATIA_NOMEM;
+    }
+    sd->skip = 1;
+    sc->in[0] = sd->in[0];
+    sc->dwpw = k;
+    return 0;
+}
+
 /* Does node n read or write a strided view (other than a concat that is
  * a no-op because all its inputs are views of its output)? */
 static int touches_view(const nn_graph *g, const nn_node *n)
@@ -1343,6 +1425,12 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
     for (int s = 0; s < g->norder; s++) {
         nn_step *st = &p->steps[s];
         const nn_node *n = &g->n[st->node];
+        if (!portable && p->dwpw && p->dwpw[s]) {
+            if ((rc = make_dwpw(g, p, s)))
+                return rc;
+            s++;
+            continue;
+        }
         if (!portable && p->strip_rows && p->strip_rows[s]) {
             rc = make_strips(g, p, s);
             if (rc < 0)
@@ -1485,6 +1573,8 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
             } else if (run_strips(p, s, 0, st->nstrips, 0, p->pool)) {
                 return SPATIA_INTERNAL;
             }
+        } else if (st->dwpw) {
+            nn_dwpw_run(st->dwpw, st->in[0], st->out[0], p->pool);
         } else if (st->dw) {
             nn_dw_run(st->dw, st->in[0], st->out[0], 0, st->dw->OH, p->pool);
         } else if (st->stem) {
@@ -1524,6 +1614,8 @@ void nn_plan_free(nn_plan *p)
             if (p->steps[s].strips[i])
                 xnn_delete_operator(p->steps[s].strips[i]);
         free(p->steps[s].dw);
+        nn_dwpw_free(p->steps[s].dwpw);
+        free(p->steps[s].dwpw);
         free(p->steps[s].stem);
         nn_rs_free(p->steps[s].rs);
         free(p->steps[s].rs);
@@ -1535,6 +1627,7 @@ void nn_plan_free(nn_plan *p)
     free(p->strip_rows);
     free(p->expand_rows);
     free(p->stem_hs);
+    free(p->dwpw);
     nn_free_aligned(p->arena);
     if (p->pool)
         pthreadpool_destroy(p->pool);

@@ -15,6 +15,7 @@
 
 #include "nn/convstem.h"
 #include "nn/dwconv.h"
+#include "nn/dwpw.h"
 #include "nn/graph.h"
 #include "nn/resize.h"
 
@@ -41,6 +42,9 @@ typedef struct nn_step {
     /* own depthwise kernel (dwconv.h) instead of XNNPACK, owned: of this
      * step, or of the previous one when this step runs strips */
     nn_dw *dw;
+    /* own fused depthwise + small 1x1 kernel (dwpw.h) of this 1x1 step and
+     * the depthwise step before it (skipped), owned */
+    nn_dwpw *dwpw;
     int strip_rows;   /* output rows per strip */
     int strip_groups; /* > 1: strips run in that many groups in parallel,
                          single-threaded operators, one buffer per group */
@@ -67,6 +71,10 @@ typedef struct nn_plan {
     /* stem_hs[s]: step s (own stem convolution) also applies the
      * HardSwish of step s + 1, which is skipped; sized nsteps */
     unsigned char *stem_hs;
+    /* dwpw[s]: step s (depthwise) and s + 1 (1x1 convolution into at most
+     * NN_DWPW_MAX_CO channels, reading only its output) run as one fused
+     * kernel at step s + 1; the intermediate gets no bytes; sized nsteps */
+    unsigned char *dwpw;
     size_t strip_bytes; /* budget of one strip of the intermediate */
 } nn_plan;
 
