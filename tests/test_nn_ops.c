@@ -1257,6 +1257,84 @@ TEST(depthwise_small_pointwise_fused)
     }
 }
 
+/* Loads json (threads, strip_kb), runs it on x and copies output `name`
+ * (n floats) into y; *steps gets spatia_nn_info's steps. */
+static int run_named(const char *json, int threads, int strip_kb,
+                     const float *x, const char *name, float *y, size_t n,
+                     int *steps)
+{
+    spatia_nn_model *mdl = NULL;
+    spatia_nn_opts o;
+    spatia_nn_tensor t;
+    spatia_nn_info info;
+    char err[512];
+    spatia_nn_opts_default(&o);
+    o.threads = threads;
+    o.strip_kb = strip_kb;
+    int rc = spatia_nn_model_load(json, &o, &mdl, err, sizeof err);
+    if (!rc)
+        rc = spatia_nn_input(mdl, 0, &t);
+    if (!rc) {
+        memcpy(t.data, x, t.size);
+        rc = spatia_nn_run(mdl);
+    }
+    if (!rc)
+        rc = spatia_nn_output(mdl, spatia_nn_output_find(mdl, name), &t);
+    if (!rc && t.size != n * 4)
+        rc = SPATIA_RANGE;
+    if (!rc) {
+        memcpy(y, t.data, t.size);
+        spatia_nn_info_get(mdl, &info);
+        *steps = info.steps;
+    }
+    spatia_nn_model_destroy(mdl);
+    return rc;
+}
+
+/* A Sigmoid that alone reads the 1x1 output of a strip pair runs strip by
+ * strip right after the 1x1 operator: one step fewer, values bit for bit
+ * those of the Sigmoid run on its own (there the 1x1 output is also a
+ * graph output, which keeps the Sigmoid a step), 1 and 2 threads (strip
+ * groups), and the reference. */
+TEST(strip_sigmoid_fused)
+{
+    static const dwpw_case cases[] = {
+        {32, 16, 16, 3, 1, 1, 24, "SAME", {0}, NULL, NULL, 1, 1},
+        {64, 16, 20, 5, 2, 1, 17, "SAME", {0}, "Relu6", NULL, 1, 1},
+    };
+    static float x[MAXN], ref[MAXN], mid[MAXN], fused[MAXN], plain[MAXN];
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        tmodel m[2];
+        const char *json[2];
+        size_t n = 0;
+        for (int k = 0; k < 2; k++) {
+            n = dwpw_model(&cases[ci], &m[k], x, ref, mid,
+                           400 + 10 * (uint32_t)ci);
+            tm_node(&m[k], "sig", "Sigmoid", "y", "");
+            tm_output(&m[k], "sig");
+            if (k)
+                tm_output(&m[k], "y");
+            json[k] = tm_write(&m[k]);
+            ASSERT(json[k] != NULL);
+        }
+        for (size_t i = 0; i < n; i++)
+            ref[i] = (float)(1.0 / (1.0 + exp(-(double)ref[i])));
+        for (int threads = 1; threads <= 2; threads++) {
+            int sf = 0, sp = 0;
+            ASSERT_OK(run_named(json[0], threads, 1, x, "sig", fused, n, &sf));
+            ASSERT_OK(run_named(json[1], threads, 1, x, "sig", plain, n, &sp));
+            ASSERT_MSG(!memcmp(fused, plain, n * 4), "case %zu threads %d", ci,
+                       threads);
+            ASSERT_MSG(sf == sp - 1, "case %zu: %d steps fused, %d plain", ci,
+                       sf, sp);
+            double e = rel_err(fused, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu: error %g", ci, e);
+        }
+        tm_free(&m[0]);
+        tm_free(&m[1]);
+    }
+}
+
 /* The own depthwise kernel (AVX-512 CPUs: up to 32 channels, 5x5 stride 1
  * with any count): one to seven
  * 16-channel blocks with a masked tail, interior runs of four pixels and
@@ -1654,7 +1732,8 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(mean_axes), T(concat_reshape_slice), T(resize_bilinear_modes),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
-          T(depthwise_small_pointwise_fused), T(depthwise_own_kernel),
-          T(depthwise_into_concat_view), T(pointwise_depthwise_strips),
-          T(topk_long_row), T(stem_conv_hardswish), T(resize_relu_fused),
+          T(depthwise_small_pointwise_fused), T(strip_sigmoid_fused),
+          T(depthwise_own_kernel), T(depthwise_into_concat_view),
+          T(pointwise_depthwise_strips), T(topk_long_row),
+          T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean))

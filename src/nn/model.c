@@ -171,6 +171,8 @@ void spatia_nn_info_get(const spatia_nn_model *m, spatia_nn_info *info)
     info->inputs = m->g.ninputs;
     info->outputs = m->g.noutputs;
     info->nodes = m->p.nsteps;
+    for (int s = 0; s < m->p.nsteps; s++)
+        info->steps += !m->p.steps[s].skip;
     info->xnn_ops = m->p.xnn_ops;
     info->threads = m->p.threads;
     info->flops = m->flops;

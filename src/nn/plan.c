@@ -380,6 +380,23 @@ static int dwpw_pair(const nn_graph *g, int s)
            (!c->a.has_act || c->a.act_min < c->a.act_max);
 }
 
+/* Can the strip pair at s, s + 1 also run the Sigmoid of step s + 2 strip
+ * by strip? It must be the only reader of the 1x1 output (not a graph
+ * output), both tensors contiguous float32 of one shape. Needs storage
+ * classes assigned and p->strip_rows. */
+static int strip_sigmoid(const nn_graph *g, const nn_plan *p, int s)
+{
+    if (!p->strip_rows[s] || s + 2 >= g->norder)
+        return 0;
+    const nn_node *c = &g->n[g->order[s + 1]], *h = &g->n[g->order[s + 2]];
+    const nn_tensor *y = &g->t[c->out[0]], *z = &g->t[h->out[0]];
+    return h->op == NN_OP_SIGMOID && h->in[0] == c->out[0] && y->nuse == 1 &&
+           !pinned(g, c->out[0]) && y->store == NN_STORE_ARENA &&
+           z->store == NN_STORE_ARENA && z->dtype == NN_F32 &&
+           nn_shape_eq(&y->shape, &z->shape) && y->shape.rank == 4 &&
+           y->shape.d[3] > 0;
+}
+
 /*
  * Pages owned by threads. With T > 1 threads every heavy step deals its
  * output rows out in T contiguous ranges, in order (XNNPACK's GEMMs,
@@ -594,6 +611,19 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             nn_tensor *r = &g->t[root_of(g, h->out[0])];
             if (r->store == NN_STORE_ARENA && r->first > s)
                 r->first = s;
+        }
+        /* a strip pair whose 1x1 output is read only by a Sigmoid: the
+         * Sigmoid output is written at step s + 1 */
+        p->strip_sig = calloc((size_t)end + 1, 1);
+        if (!p->strip_sig)
+            goto out;
+        for (int s = 0; s + 2 < end; s++) {
+            if (!(p->strip_sig[s] = (unsigned char)strip_sigmoid(g, p, s)))
+                continue;
+            const nn_node *h = &g->n[g->order[s + 2]];
+            nn_tensor *r = &g->t[root_of(g, h->out[0])];
+            if (r->store == NN_STORE_ARENA && r->first > s + 1)
+                r->first = s + 1;
         }
     }
 
@@ -1218,6 +1248,45 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
     return 0;
 }
 
+/* The per-strip Sigmoid operators of the strip pair at s (strip_sigmoid,
+ * made by make_strips): strip i's 1x1 output rows through the Sigmoid
+ * into the same rows of its output, on the strips' pool (none when they
+ * run in groups). Returns 0 (step s + 2 skipped), 1 (XNNPACK refused: the
+ * Sigmoid runs as its own step) or SPATIA_NOMEM. */
+static int make_strip_sig(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *sc = &p->steps[s + 1], *sz = &p->steps[s + 2];
+    const nn_tensor *y = &g->t[g->n[sc->node].out[0]];
+    const size_t C = (size_t)y->shape.d[3];
+    const size_t OW = (size_t)y->shape.d[2], OH = (size_t)y->shape.d[1];
+    const int n = sc->nstrips, rows = sc->strip_rows;
+    pthreadpool_t pool = sc->strip_groups > 1 ? NULL : p->pool;
+    enum xnn_status st = xnn_status_success;
+    xnn_operator_t *ops = calloc((size_t)n, sizeof *ops);
+    if (!ops)
+        return SPATIA_NOMEM;
+    for (int i = 0; i < n && st == xnn_status_success; i++) {
+        const size_t r0 = (size_t)i * rows;
+        const size_t r1 = r0 + (size_t)rows < OH ? r0 + (size_t)rows : OH;
+        st = xnn_create_sigmoid_nc_f32(C, C, C, 0, &ops[i]);
+        if (st == xnn_status_success)
+            st = xnn_setup_sigmoid_nc_f32(
+                ops[i], (r1 - r0) * OW, (const float *)sc->out[0] + r0 * OW * C,
+                (float *)sz->out[0] + r0 * OW * C, pool);
+    }
+    if (st != xnn_status_success) {
+        for (int i = 0; i < n; i++)
+            if (ops[i])
+                xnn_delete_operator(ops[i]);
+        free(ops);
+        return st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
+    }
+    sc->sig = ops;
+    sz->skip = 1;
+    p->xnn_ops++;
+    return 0;
+}
+
 /* Creates the operators of an expand pair: step s (1x1 convolution) and
  * step s + 1 (depthwise convolution of its output only) run strip by strip
  * at step s + 1. Strip i computes the rows of the 1x1 output that output
@@ -1425,6 +1494,8 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
     for (int s = 0; s < g->norder; s++) {
         nn_step *st = &p->steps[s];
         const nn_node *n = &g->n[st->node];
+        if (st->skip)
+            continue; /* done by an earlier step */
         if (!portable && p->dwpw && p->dwpw[s]) {
             if ((rc = make_dwpw(g, p, s)))
                 return rc;
@@ -1436,6 +1507,8 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             if (rc < 0)
                 return rc;
             if (rc == 0) {
+                if (p->strip_sig[s] && (rc = make_strip_sig(g, p, s)) < 0)
+                    return rc;
                 s++; /* both steps done */
                 continue;
             }
@@ -1532,7 +1605,10 @@ static int run_strips(const nn_plan *p, int s, int from, int to, int k,
                    xnn_status_success) {
             return -1;
         }
-        if (xnn_run_operator(st->strips[2 * i + 1], pool) != xnn_status_success)
+        if (xnn_run_operator(st->strips[2 * i + 1], pool) !=
+                xnn_status_success ||
+            (st->sig &&
+             xnn_run_operator(st->sig[i], pool) != xnn_status_success))
             return -1;
     }
     return 0;
@@ -1620,6 +1696,9 @@ void nn_plan_free(nn_plan *p)
         nn_rs_free(p->steps[s].rs);
         free(p->steps[s].rs);
         free(p->steps[s].strips);
+        for (int i = 0; p->steps[s].sig && i < p->steps[s].nstrips; i++)
+            xnn_delete_operator(p->steps[s].sig[i]);
+        free(p->steps[s].sig);
         nn_free_aligned(p->steps[s].gmem);
         free(p->steps[s].scratch);
     }
@@ -1628,6 +1707,7 @@ void nn_plan_free(nn_plan *p)
     free(p->expand_rows);
     free(p->stem_hs);
     free(p->dwpw);
+    free(p->strip_sig);
     nn_free_aligned(p->arena);
     if (p->pool)
         pthreadpool_destroy(p->pool);

@@ -45,6 +45,10 @@ typedef struct nn_step {
     /* own fused depthwise + small 1x1 kernel (dwpw.h) of this 1x1 step and
      * the depthwise step before it (skipped), owned */
     nn_dwpw *dwpw;
+    /* strips of this 1x1 step: sig[i] applies the Sigmoid of the next
+     * step (skipped) to strip i's rows right after the 1x1 operator;
+     * NULL: none. nstrips operators, owned */
+    xnn_operator_t *sig;
     int strip_rows;   /* output rows per strip */
     int strip_groups; /* > 1: strips run in that many groups in parallel,
                          single-threaded operators, one buffer per group */
@@ -75,6 +79,9 @@ typedef struct nn_plan {
      * NN_DWPW_MAX_CO channels, reading only its output) run as one fused
      * kernel at step s + 1; the intermediate gets no bytes; sized nsteps */
     unsigned char *dwpw;
+    /* strip_sig[s]: the strip pair at s, s + 1 also runs the Sigmoid of
+     * step s + 2, the only reader of the 1x1 output; sized nsteps */
+    unsigned char *strip_sig;
     size_t strip_bytes; /* budget of one strip of the intermediate */
 } nn_plan;
 
