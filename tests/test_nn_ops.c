@@ -1335,6 +1335,132 @@ TEST(strip_sigmoid_fused)
     }
 }
 
+/* A squeeze-excite gate x * g (g [1,1,1,C], a second input here) read
+ * only by two depthwise convolutions, one of a fused pair into 3 channels
+ * and one of a strip pair into 24 (strip_kb = 1), is folded into their
+ * filters: the Mul step is skipped (one step fewer than when the product
+ * is also a graph output, which keeps it), the results match the
+ * reference of the unfolded arithmetic and the unfolded run, 1 and 2
+ * threads, two runs with different gates (the filter is refilled). */
+TEST(se_gate_folded_into_depthwise)
+{
+    enum { H = 32, W = 16, C = 20, K1 = 3, K2 = 5, CO1 = 3, CO2 = 24 };
+    static float x[H * W * C], g[2][C], u[H * W * C], mid[H * W * C];
+    static float w1[K1 * K1 * C], b1[C], w2[K2 * K2 * C], b2[C];
+    static float p1[C * CO1], c1[CO1], p2[C * CO2], c2[CO2];
+    static float ref1[H * W * CO1], ref2[H * W * CO2];
+    static float got1[H * W * CO1], got2[H * W * CO2];
+    static float pl1[H * W * CO1], pl2[H * W * CO2];
+    int xs[4] = {1, H, W, C}, gs[4] = {1, 1, 1, C};
+    int w1s[4] = {K1, K1, C, 1}, w2s[4] = {K2, K2, C, 1};
+    int p1s[4] = {1, 1, C, CO1}, p2s[4] = {1, 1, C, CO2};
+    int pad1[4], pad2[4], pad0[4] = {0}, nc = C, n1 = CO1, n2 = CO2;
+    char a[4][1024];
+    tm_fill(x, sizeof x / 4, 500, -1, 1);
+    tm_fill(g[0], C, 501, 0, 1);
+    tm_fill(g[1], C, 502, 0, 1);
+    tm_fill(w1, sizeof w1 / 4, 503, -1, 1);
+    tm_fill(b1, C, 504, -1, 1);
+    tm_fill(w2, sizeof w2 / 4, 505, -1, 1);
+    tm_fill(b2, C, 506, -1, 1);
+    tm_fill(p1, sizeof p1 / 4, 507, -1, 1);
+    tm_fill(c1, CO1, 508, -1, 1);
+    tm_fill(p2, sizeof p2 / 4, 509, -1, 1);
+    tm_fill(c2, CO2, 510, -1, 1);
+    same_pad(H, K1, 1, 1, &pad1[0], &pad1[1]);
+    same_pad(W, K1, 1, 1, &pad1[2], &pad1[3]);
+    same_pad(H, K2, 1, 1, &pad2[0], &pad2[1]);
+    same_pad(W, K2, 1, 1, &pad2[2], &pad2[3]);
+    tmodel m[2];
+    const char *json[2];
+    for (int k = 0; k < 2; k++) {
+        tm_init(&m[k]);
+        tm_input(&m[k], "x", 4, xs);
+        tm_input(&m[k], "g", 4, gs);
+        tm_const_f(&m[k], "w1", 4, w1s, w1);
+        tm_const_f(&m[k], "b1", 1, &nc, b1);
+        tm_const_f(&m[k], "w2", 4, w2s, w2);
+        tm_const_f(&m[k], "b2", 1, &nc, b2);
+        tm_const_f(&m[k], "p1", 4, p1s, p1);
+        tm_const_f(&m[k], "c1", 1, &n1, c1);
+        tm_const_f(&m[k], "p2", 4, p2s, p2);
+        tm_const_f(&m[k], "c2", 1, &n2, c2);
+        tm_node(&m[k], "u", "Mul", "x,g", "");
+        tm_node(&m[k], "d1", "FusedDepthwiseConv2dNative", "u,w1,b1",
+                conv_attrs(a[0], sizeof a[0], 1, 1, 1, 1, "SAME", NULL,
+                           "BiasAdd", "Relu6"));
+        tm_node(&m[k], "y1", "_FusedConv2D", "d1,p1,c1",
+                conv_attrs(a[1], sizeof a[1], 1, 1, 1, 1, "VALID", NULL,
+                           "BiasAdd", NULL));
+        tm_node(&m[k], "d2", "DepthwiseConv2dNative", "u,w2",
+                conv_attrs(a[2], sizeof a[2], 1, 1, 1, 1, "SAME", NULL, NULL,
+                           NULL));
+        tm_node(&m[k], "y2", "_FusedConv2D", "d2,p2,c2",
+                conv_attrs(a[3], sizeof a[3], 1, 1, 1, 1, "VALID", NULL,
+                           "BiasAdd", "Relu"));
+        tm_output(&m[k], "y1");
+        tm_output(&m[k], "y2");
+        if (k)
+            tm_output(&m[k], "u");
+        json[k] = tm_write(&m[k]);
+        ASSERT(json[k] != NULL);
+    }
+    for (int threads = 1; threads <= 2; threads++) {
+        spatia_nn_model *mdl[2] = {NULL, NULL};
+        spatia_nn_info info[2];
+        char err[512];
+        for (int k = 0; k < 2; k++) {
+            spatia_nn_opts o;
+            spatia_nn_opts_default(&o);
+            o.threads = threads;
+            o.strip_kb = 1;
+            ASSERT_OK(
+                spatia_nn_model_load(json[k], &o, &mdl[k], err, sizeof err));
+            spatia_nn_info_get(mdl[k], &info[k]);
+        }
+        if (have_avx512f())
+            ASSERT_MSG(info[0].steps == info[1].steps - 1,
+                       "%d steps folded, %d plain", info[0].steps,
+                       info[1].steps);
+        for (int r = 0; r < 2; r++) {
+            for (size_t i = 0; i < sizeof x / 4; i++)
+                u[i] = x[i] * g[r][i % C];
+            ref_conv(u, 1, H, W, C, w1, K1, K1, C, 1, b1, 1, 1, 1, 1, pad1, H,
+                     W, 0, 6, mid);
+            ref_conv(mid, 1, H, W, C, p1, 1, 1, CO1, 0, c1, 1, 1, 1, 1, pad0, H,
+                     W, -INFINITY, INFINITY, ref1);
+            ref_conv(u, 1, H, W, C, w2, K2, K2, C, 1, NULL, 1, 1, 1, 1, pad2, H,
+                     W, -INFINITY, INFINITY, mid);
+            ref_conv(mid, 1, H, W, C, p2, 1, 1, CO2, 0, c2, 1, 1, 1, 1, pad0, H,
+                     W, 0, INFINITY, ref2);
+            for (int k = 0; k < 2; k++) {
+                spatia_nn_tensor t;
+                ASSERT_OK(spatia_nn_input(mdl[k], 0, &t));
+                memcpy(t.data, x, sizeof x);
+                ASSERT_OK(spatia_nn_input(mdl[k], 1, &t));
+                memcpy(t.data, g[r], sizeof g[r]);
+                ASSERT_OK(spatia_nn_run(mdl[k]));
+                ASSERT_OK(spatia_nn_output(
+                    mdl[k], spatia_nn_output_find(mdl[k], "y1"), &t));
+                memcpy(k ? pl1 : got1, t.data, sizeof got1);
+                ASSERT_OK(spatia_nn_output(
+                    mdl[k], spatia_nn_output_find(mdl[k], "y2"), &t));
+                memcpy(k ? pl2 : got2, t.data, sizeof got2);
+            }
+            double e1 = rel_err(got1, ref1, H * W * CO1);
+            double e2 = rel_err(got2, ref2, H * W * CO2);
+            ASSERT_MSG(e1 <= 1e-5 && e2 <= 1e-5, "run %d: errors %g %g", r, e1,
+                       e2);
+            ASSERT(rel_err(got1, pl1, H * W * CO1) <= 1e-5);
+            ASSERT(rel_err(got2, pl2, H * W * CO2) <= 1e-5);
+        }
+        spatia_nn_model_destroy(mdl[0]);
+        spatia_nn_model_destroy(mdl[1]);
+    }
+    tm_free(&m[0]);
+    tm_free(&m[1]);
+}
+
 /* The own depthwise kernel (AVX-512 CPUs: up to 32 channels, 5x5 stride 1
  * with any count): one to seven
  * 16-channel blocks with a masked tail, interior runs of four pixels and
@@ -1733,7 +1859,7 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
           T(depthwise_small_pointwise_fused), T(strip_sigmoid_fused),
-          T(depthwise_own_kernel), T(depthwise_into_concat_view),
-          T(pointwise_depthwise_strips), T(topk_long_row),
-          T(stem_conv_hardswish), T(resize_relu_fused),
+          T(se_gate_folded_into_depthwise), T(depthwise_own_kernel),
+          T(depthwise_into_concat_view), T(pointwise_depthwise_strips),
+          T(topk_long_row), T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean))

@@ -397,6 +397,78 @@ static int strip_sigmoid(const nn_graph *g, const nn_plan *p, int s)
            y->shape.d[3] > 0;
 }
 
+/* The operands of Mul node m when it scales x [1,H,W,C] by a gate
+ * [1,1,1,C] (either order), both float32, neither a view: *x, *gate.
+ * Returns 0 when m is not such a product. */
+static int gate_mul(const nn_graph *g, const nn_node *m, int *x, int *gate)
+{
+    const nn_tensor *u = &g->t[m->out[0]];
+    if (m->op != NN_OP_MUL || m->a.has_act || m->nin != 2 ||
+        u->shape.rank != 4 || u->shape.d[0] != 1 || u->dtype != NN_F32)
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        const nn_tensor *a = &g->t[m->in[k]], *b = &g->t[m->in[1 - k]];
+        if (nn_shape_eq(&a->shape, &u->shape) && b->shape.rank == 4 &&
+            b->shape.d[0] == 1 && b->shape.d[1] == 1 && b->shape.d[2] == 1 &&
+            b->shape.d[3] == u->shape.d[3] && a->dtype == NN_F32 &&
+            b->dtype == NN_F32 && a->store != NN_STORE_VIEW &&
+            b->store != NN_STORE_VIEW && m->in[0] != m->in[1]) {
+            *x = m->in[k];
+            *gate = m->in[1 - k];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Squeeze-excite gates folded into depthwise filters: a Mul x * gate
+ * ([1,1,1,C]) whose output is read only as the input of depthwise
+ * convolutions (multiplier 1) that run on own kernels (dwpw pairs, strip
+ * pairs with the own depthwise kernel) is skipped; those kernels read x
+ * with the filter w * gate[c] (dw(x * g) = dw'(x): padding stays zero,
+ * the bias is unchanged; the products round differently, within float
+ * rounding), filled per run. x and the gate then live until the last
+ * reader runs; the Mul output gets no bytes. Sets p->fold. */
+static void plan_folds(nn_graph *g, nn_plan *p)
+{
+    for (int s = 0; s < g->norder; s++) {
+        const nn_node *m = &g->n[g->order[s]];
+        int xi, gi, readers = 0, ok = 1, last = s;
+        if (!gate_mul(g, m, &xi, &gi))
+            continue;
+        nn_tensor *u = &g->t[m->out[0]];
+        if (u->store != NN_STORE_ARENA || pinned(g, m->out[0]) || !u->nuse ||
+            !nn_dw_available())
+            continue;
+        for (int r = s + 1; r < g->norder && ok; r++) {
+            const nn_node *d = &g->n[g->order[r]];
+            for (int j = 0; j < d->nin && ok; j++) {
+                if (d->in[j] != m->out[0])
+                    continue;
+                ok = j == 0 && d->op == NN_OP_DWCONV2D &&
+                     g->t[d->in[1]].shape.d[3] == 1 &&
+                     (p->dwpw[r] || p->strip_rows[r]);
+                readers++;
+                last = r + 1; /* the pair runs at its second step */
+            }
+        }
+        if (!ok || readers != u->nuse)
+            continue;
+        p->fold[s] = -1;
+        for (int r = s + 1; r < g->norder; r++)
+            if (g->n[g->order[r]].in[0] == m->out[0])
+                p->fold[r] = s + 1;
+        const int keep[2] = {xi, gi};
+        for (int k = 0; k < 2; k++) {
+            nn_tensor *t = &g->t[root_of(g, keep[k])];
+            if (t->store == NN_STORE_ARENA && t->last < last)
+                t->last = last;
+        }
+        u->store = NN_STORE_NONE;
+        u->first = u->last = -1;
+    }
+}
+
 /*
  * Pages owned by threads. With T > 1 threads every heavy step deals its
  * output rows out in T contiguous ranges, in order (XNNPACK's GEMMs,
@@ -612,6 +684,10 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             if (r->store == NN_STORE_ARENA && r->first > s)
                 r->first = s;
         }
+        p->fold = calloc((size_t)end + 1, sizeof *p->fold);
+        if (!p->fold)
+            goto out;
+        plan_folds(g, p);
         /* a strip pair whose 1x1 output is read only by a Sigmoid: the
          * Sigmoid output is written at step s + 1 */
         p->strip_sig = calloc((size_t)end + 1, 1);
@@ -976,18 +1052,18 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
 /* Parameters of the own depthwise kernel for node n, writing pixels
  * out_stride floats apart; NULL when the kernel does not take the node
  * (no AVX-512F, channel multiplier > 1, batch > 1, strided input, a shape
- * where XNNPACK measured as fast: nn_dw_preferred) or on allocation
- * failure (*nomem set). */
+ * where XNNPACK measured as fast: nn_dw_preferred, unless `force`) or on
+ * allocation failure (*nomem set). */
 static nn_dw *own_dw(const nn_graph *g, const nn_node *n, size_t out_stride,
-                     int *nomem)
+                     int force, int *nomem)
 {
     const nn_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out[0]];
     const nn_shape *ws = &g->t[n->in[1]].shape;
     if (n->op != NN_OP_DWCONV2D || ws->d[3] != 1 || x->dtype != NN_F32 ||
         x->store == NN_STORE_VIEW || x->shape.rank != 4 || x->shape.d[0] != 1 ||
         (n->a.has_act && !(n->a.act_min < n->a.act_max)) ||
-        !nn_dw_preferred(x->shape.d[3], ws->d[0], ws->d[1], n->a.stride[0],
-                         n->a.stride[1]) ||
+        !(force || nn_dw_preferred(x->shape.d[3], ws->d[0], ws->d[1],
+                                   n->a.stride[0], n->a.stride[1])) ||
         !nn_dw_available())
         return NULL;
     nn_dw *d = calloc(1, sizeof *d);
@@ -1174,7 +1250,7 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
         return SPATIA_NOMEM;
     }
     int nomem = 0;
-    nn_dw *own = own_dw(g, d, (size_t)CT, &nomem);
+    nn_dw *own = own_dw(g, d, (size_t)CT, p->fold && p->fold[s] > 0, &nomem);
     if (nomem) {
         free(ops);
         free(ohwi);
@@ -1284,6 +1360,42 @@ static int make_strip_sig(nn_graph *g, nn_plan *p, int s)
     sc->sig = ops;
     sz->skip = 1;
     p->xnn_ops++;
+    return 0;
+}
+
+/* The fold of the gate of the Mul at step p->fold[s] - 1 into the
+ * depthwise filter of the pair at s, s + 1 (made by make_dwpw or
+ * make_strips with the own depthwise kernel): the pair reads x, and its
+ * filter is refilled before every run. Returns 0, SPATIA_NOMEM or
+ * SPATIA_INTERNAL (the pair has no own kernel). */
+static int make_fold(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *sd = &p->steps[s], *sc = &p->steps[s + 1];
+    const nn_node *d = &g->n[sd->node];
+    const nn_node *m = &g->n[g->order[p->fold[s] - 1]];
+    const nn_shape *ws = &g->t[d->in[1]].shape;
+    nn_fold *f = &sc->fold;
+    int xi, gi;
+    if (!gate_mul(g, m, &xi, &gi) || (!sc->dwpw && !sc->dw))
+        return SPATIA_INTERNAL;
+    f->taps = ws->d[0] * ws->d[1];
+    f->C = ws->d[2];
+    f->w0 = g->t[d->in[1]].data;
+    f->gate = nn_plan_ptr(g, p, gi);
+    if (sc->dwpw) {
+        f->w = sc->dwpw->w;
+        f->stride = sc->dwpw->CP;
+        sc->in[0] = nn_plan_ptr(g, p, xi);
+    } else {
+        f->own = nn_alloc_aligned((size_t)f->taps * f->C * sizeof(float));
+        if (!f->own)
+            return SPATIA_NOMEM;
+        memcpy(f->own, f->w0, (size_t)f->taps * f->C * sizeof(float));
+        f->w = f->own;
+        f->stride = f->C;
+        sc->dw->w = f->own;
+    }
+    sd->in[0] = nn_plan_ptr(g, p, xi);
     return 0;
 }
 
@@ -1491,13 +1603,16 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
         for (int k = 0; k < n->nout; k++)
             st->out[k] = nn_plan_ptr(g, p, n->out[k]);
     }
+    for (int s = 0; !portable && p->fold && s < g->norder; s++)
+        p->steps[s].skip = p->fold[s] < 0; /* folded into its readers */
     for (int s = 0; s < g->norder; s++) {
         nn_step *st = &p->steps[s];
         const nn_node *n = &g->n[st->node];
         if (st->skip)
             continue; /* done by an earlier step */
         if (!portable && p->dwpw && p->dwpw[s]) {
-            if ((rc = make_dwpw(g, p, s)))
+            if ((rc = make_dwpw(g, p, s)) ||
+                (p->fold[s] > 0 && (rc = make_fold(g, p, s))))
                 return rc;
             s++;
             continue;
@@ -1509,9 +1624,18 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             if (rc == 0) {
                 if (p->strip_sig[s] && (rc = make_strip_sig(g, p, s)) < 0)
                     return rc;
+                if (p->fold[s] > 0 && (rc = make_fold(g, p, s)))
+                    return rc;
                 s++; /* both steps done */
                 continue;
             }
+        }
+        if (!portable && p->fold && p->fold[s] > 0) {
+            if (errbuf && errlen > 0) /* the gate would be lost */
+                snprintf(errbuf, (size_t)errlen,
+                         "node '%s': XNNPACK refused a folded strip pair",
+                         n->name);
+            return SPATIA_INTERNAL;
         }
         if (!portable && p->expand_rows && p->expand_rows[s]) {
             rc = make_expand(g, p, s);
@@ -1556,7 +1680,7 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             st->dw = own_dw(g, n,
                             y->store == NN_STORE_VIEW ? (size_t)y->row_stride
                                                       : (size_t)y->shape.d[3],
-                            &nomem);
+                            0, &nomem);
             if (nomem)
                 return SPATIA_NOMEM;
             if (st->dw)
@@ -1638,6 +1762,13 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
         if (st->skip)
             continue;
         double t0 = profile ? now_s() : 0;
+        if (st->fold.w) {
+            const nn_fold *f = &st->fold;
+            for (int t = 0; t < f->taps; t++)
+                for (int c = 0; c < f->C; c++)
+                    f->w[(size_t)t * f->stride + c] =
+                        f->w0[(size_t)t * f->C + c] * f->gate[c];
+        }
         if (st->nstrips) {
             strip_ctx c = {p, s, {0}};
             if (st->strip_groups > 1) {
@@ -1699,6 +1830,7 @@ void nn_plan_free(nn_plan *p)
         for (int i = 0; p->steps[s].sig && i < p->steps[s].nstrips; i++)
             xnn_delete_operator(p->steps[s].sig[i]);
         free(p->steps[s].sig);
+        nn_free_aligned(p->steps[s].fold.own);
         nn_free_aligned(p->steps[s].gmem);
         free(p->steps[s].scratch);
     }
@@ -1708,6 +1840,7 @@ void nn_plan_free(nn_plan *p)
     free(p->stem_hs);
     free(p->dwpw);
     free(p->strip_sig);
+    free(p->fold);
     nn_free_aligned(p->arena);
     if (p->pool)
         pthreadpool_destroy(p->pool);
