@@ -424,7 +424,9 @@ static int gate_mul(const nn_graph *g, const nn_node *m, int *x, int *gate)
 /* Squeeze-excite gates folded into depthwise filters: a Mul x * gate
  * ([1,1,1,C]) whose output is read only as the input of depthwise
  * convolutions (multiplier 1) that run on own kernels (dwpw pairs, strip
- * pairs with the own depthwise kernel) is skipped; those kernels read x
+ * pairs whose depthwise takes the own kernel: nn_dw_preferred; forcing
+ * it onto XNNPACK's shapes measured slower than the Mul it saves) is
+ * skipped; those kernels read x
  * with the filter w * gate[c] (dw(x * g) = dw'(x): padding stays zero,
  * the bias is unchanged; the products round differently, within float
  * rounding), filled per run. x and the gate then live until the last
@@ -445,9 +447,12 @@ static void plan_folds(nn_graph *g, nn_plan *p)
             for (int j = 0; j < d->nin && ok; j++) {
                 if (d->in[j] != m->out[0])
                     continue;
-                ok = j == 0 && d->op == NN_OP_DWCONV2D &&
-                     g->t[d->in[1]].shape.d[3] == 1 &&
-                     (p->dwpw[r] || p->strip_rows[r]);
+                const nn_shape *ws = &g->t[d->in[1]].shape;
+                ok = j == 0 && d->op == NN_OP_DWCONV2D && ws->d[3] == 1 &&
+                     (p->dwpw[r] ||
+                      (p->strip_rows[r] &&
+                       nn_dw_preferred(ws->d[2], ws->d[0], ws->d[1],
+                                       d->a.stride[0], d->a.stride[1])));
                 readers++;
                 last = r + 1; /* the pair runs at its second step */
             }
@@ -1052,18 +1057,18 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
 /* Parameters of the own depthwise kernel for node n, writing pixels
  * out_stride floats apart; NULL when the kernel does not take the node
  * (no AVX-512F, channel multiplier > 1, batch > 1, strided input, a shape
- * where XNNPACK measured as fast: nn_dw_preferred, unless `force`) or on
- * allocation failure (*nomem set). */
+ * where XNNPACK measured as fast: nn_dw_preferred) or on allocation
+ * failure (*nomem set). */
 static nn_dw *own_dw(const nn_graph *g, const nn_node *n, size_t out_stride,
-                     int force, int *nomem)
+                     int *nomem)
 {
     const nn_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out[0]];
     const nn_shape *ws = &g->t[n->in[1]].shape;
     if (n->op != NN_OP_DWCONV2D || ws->d[3] != 1 || x->dtype != NN_F32 ||
         x->store == NN_STORE_VIEW || x->shape.rank != 4 || x->shape.d[0] != 1 ||
         (n->a.has_act && !(n->a.act_min < n->a.act_max)) ||
-        !(force || nn_dw_preferred(x->shape.d[3], ws->d[0], ws->d[1],
-                                   n->a.stride[0], n->a.stride[1])) ||
+        !nn_dw_preferred(x->shape.d[3], ws->d[0], ws->d[1], n->a.stride[0],
+                         n->a.stride[1]) ||
         !nn_dw_available())
         return NULL;
     nn_dw *d = calloc(1, sizeof *d);
@@ -1250,7 +1255,7 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
         return SPATIA_NOMEM;
     }
     int nomem = 0;
-    nn_dw *own = own_dw(g, d, (size_t)CT, p->fold && p->fold[s] > 0, &nomem);
+    nn_dw *own = own_dw(g, d, (size_t)CT, &nomem);
     if (nomem) {
         free(ops);
         free(ohwi);
@@ -1680,7 +1685,7 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             st->dw = own_dw(g, n,
                             y->store == NN_STORE_VIEW ? (size_t)y->row_stride
                                                       : (size_t)y->shape.d[3],
-                            0, &nomem);
+                            &nomem);
             if (nomem)
                 return SPATIA_NOMEM;
             if (st->dw)
