@@ -1124,6 +1124,343 @@ TEST(depthwise_pointwise_strips)
     }
 }
 
+/* Builds dw (window k, stride s, dilation d, padding) -> 1x1 (co) over x
+ * [1,H,W,C] into m with optional biases and activations (TF fuses an
+ * activation only after a bias) and computes the reference into ref
+ * (mid: scratch). Returns the number of output elements. */
+typedef struct dwpw_case {
+    int H, W, C, k, s, d, co;
+    const char *padding;
+    int pads[4];
+    const char *dw_act, *pw_act; /* NULL, "Relu", "Relu6" */
+    int dw_bias, pw_bias;
+} dwpw_case;
+
+static size_t dwpw_model(const dwpw_case *cc, tmodel *m, float *x, float *ref,
+                         float *mid, uint32_t seed)
+{
+    static float w1[MAXN], b1[512], w2[MAXN], b2[512];
+    const int H = cc->H, W = cc->W, C = cc->C, k = cc->k, s = cc->s;
+    const int d = cc->d, co = cc->co;
+    int xs[4] = {1, H, W, C}, w1s[4] = {k, k, C, 1}, w2s[4] = {1, 1, C, co};
+    int pad[4], pad0[4] = {0}, OH, OW;
+    const int ek = (k - 1) * d + 1;
+    char a1[1024], a2[1024];
+    if (!strcmp(cc->padding, "SAME")) {
+        same_pad(H, k, s, d, &pad[0], &pad[1]);
+        same_pad(W, k, s, d, &pad[2], &pad[3]);
+        OH = same_out(H, s);
+        OW = same_out(W, s);
+    } else {
+        for (int i = 0; i < 4; i++)
+            pad[i] = !strcmp(cc->padding, "EXPLICIT") ? cc->pads[i] : 0;
+        OH = (H + pad[0] + pad[1] - ek) / s + 1;
+        OW = (W + pad[2] + pad[3] - ek) / s + 1;
+    }
+    tm_fill(x, (size_t)H * W * C, seed, -1, 1);
+    tm_fill(w1, (size_t)k * k * C, seed + 1, -1, 1);
+    tm_fill(b1, (size_t)C, seed + 2, -1, 1);
+    tm_fill(w2, (size_t)C * co, seed + 3, -1, 1);
+    tm_fill(b2, (size_t)co, seed + 4, -1, 1);
+    const float dlo = cc->dw_act ? 0 : -INFINITY;
+    const float dhi = cc->dw_act && !strcmp(cc->dw_act, "Relu6") ? 6 : INFINITY;
+    const float plo = cc->pw_act ? 0 : -INFINITY;
+    const float phi = cc->pw_act && !strcmp(cc->pw_act, "Relu6") ? 6 : INFINITY;
+    ref_conv(x, 1, H, W, C, w1, k, k, C, 1, cc->dw_bias ? b1 : NULL, s, s, d, d,
+             pad, OH, OW, dlo, dhi, mid);
+    ref_conv(mid, 1, OH, OW, C, w2, 1, 1, co, 0, cc->pw_bias ? b2 : NULL, 1, 1,
+             1, 1, pad0, OH, OW, plo, phi, ref);
+    tm_init(m);
+    tm_input(m, "x", 4, xs);
+    tm_const_f(m, "w1", 4, w1s, w1);
+    tm_const_f(m, "b1", 1, &C, b1);
+    tm_const_f(m, "w2", 4, w2s, w2);
+    tm_const_f(m, "b2", 1, &co, b2);
+    tm_node(m, "dw",
+            cc->dw_bias ? "FusedDepthwiseConv2dNative"
+                        : "DepthwiseConv2dNative",
+            cc->dw_bias ? "x,w1,b1" : "x,w1",
+            conv_attrs(a1, sizeof a1, s, s, d, d, cc->padding,
+                       !strcmp(cc->padding, "EXPLICIT") ? cc->pads : NULL,
+                       cc->dw_bias ? "BiasAdd" : NULL, cc->dw_act));
+    tm_node(m, "y", cc->pw_bias ? "_FusedConv2D" : "Conv2D",
+            cc->pw_bias ? "dw,w2,b2" : "dw,w2",
+            conv_attrs(a2, sizeof a2, 1, 1, 1, 1, "VALID", NULL,
+                       cc->pw_bias ? "BiasAdd" : NULL, cc->pw_act));
+    return (size_t)OH * OW * co;
+}
+
+static int have_avx512f(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+#else
+    return 0;
+#endif
+}
+
+/* A depthwise convolution feeding a 1x1 convolution into 1..8 channels
+ * runs as one fused kernel on AVX-512 CPUs (no XNNPACK operator left):
+ * every output channel count, channel counts with and without a 16-lane
+ * tail, 3x3 / 5x5 (the register paths) and 2x2 (the checked path),
+ * strides, dilation, every padding kind, biases and activations on either
+ * side; against the reference with both backends, 2 threads. */
+TEST(depthwise_small_pointwise_fused)
+{
+    static const dwpw_case cases[] = {
+        {13, 11, 128, 3, 1, 1, 4, "SAME", {0}, NULL, NULL, 0, 1},
+        {9, 10, 16, 3, 1, 1, 1, "SAME", {0}, "Relu6", "Relu", 1, 1},
+        {10, 9, 20, 3, 2, 1, 2, "SAME", {0}, NULL, NULL, 1, 0},
+        {12, 13, 20, 5, 1, 1, 3, "SAME", {0}, "Relu", "Relu6", 1, 1},
+        {11, 14, 16, 5, 2, 1, 5, "VALID", {0}, NULL, NULL, 0, 0},
+        {10, 12, 128, 3, 1, 1, 8, "EXPLICIT", {2, 0, 1, 3}, NULL, NULL, 1, 1},
+        {14, 9, 7, 3, 1, 2, 6, "SAME", {0}, "Relu6", NULL, 1, 1},
+        {8, 12, 36, 3, 2, 1, 7, "VALID", {0}, NULL, "Relu", 0, 1},
+        {6, 17, 48, 2, 1, 1, 4, "SAME", {0}, NULL, NULL, 1, 1},
+        {5, 4, 128, 5, 1, 1, 8, "SAME", {0}, NULL, NULL, 0, 1},
+    };
+    static float x[MAXN], ref[MAXN], mid[MAXN], got[MAXN];
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        tmodel m;
+        const size_t n =
+            dwpw_model(&cases[ci], &m, x, ref, mid, 300 + 10 * (uint32_t)ci);
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        ASSERT(json != NULL);
+        for (int p = 0; p < 2; p++) {
+            spatia_nn_model *mdl = NULL;
+            spatia_nn_opts o;
+            spatia_nn_tensor t;
+            spatia_nn_info info;
+            char err[512];
+            spatia_nn_opts_default(&o);
+            o.threads = 2;
+            o.portable = p;
+            ASSERT_OK(spatia_nn_model_load(json, &o, &mdl, err, sizeof err));
+            ASSERT_OK(spatia_nn_input(mdl, 0, &t));
+            memcpy(t.data, x, t.size);
+            ASSERT_OK(spatia_nn_run(mdl));
+            ASSERT_OK(spatia_nn_output(mdl, 0, &t));
+            ASSERT(t.size == n * 4);
+            memcpy(got, t.data, t.size);
+            spatia_nn_info_get(mdl, &info);
+            spatia_nn_model_destroy(mdl);
+            double e = rel_err(got, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu %s: error %g", ci,
+                       p ? "portable" : "fast", e);
+            if (!p && have_avx512f())
+                ASSERT_MSG(info.xnn_ops == 0, "case %zu: %d XNNPACK ops", ci,
+                           info.xnn_ops);
+        }
+        tm_free(&m);
+    }
+}
+
+/* Loads json (threads, strip_kb), runs it on x and copies output `name`
+ * (n floats) into y; *steps gets spatia_nn_info's steps. */
+static int run_named(const char *json, int threads, int strip_kb,
+                     const float *x, const char *name, float *y, size_t n,
+                     int *steps)
+{
+    spatia_nn_model *mdl = NULL;
+    spatia_nn_opts o;
+    spatia_nn_tensor t;
+    spatia_nn_info info;
+    char err[512];
+    spatia_nn_opts_default(&o);
+    o.threads = threads;
+    o.strip_kb = strip_kb;
+    int rc = spatia_nn_model_load(json, &o, &mdl, err, sizeof err);
+    if (!rc)
+        rc = spatia_nn_input(mdl, 0, &t);
+    if (!rc) {
+        memcpy(t.data, x, t.size);
+        rc = spatia_nn_run(mdl);
+    }
+    if (!rc)
+        rc = spatia_nn_output(mdl, spatia_nn_output_find(mdl, name), &t);
+    if (!rc && t.size != n * 4)
+        rc = SPATIA_RANGE;
+    if (!rc) {
+        memcpy(y, t.data, t.size);
+        spatia_nn_info_get(mdl, &info);
+        *steps = info.steps;
+    }
+    spatia_nn_model_destroy(mdl);
+    return rc;
+}
+
+/* A Sigmoid that alone reads the 1x1 output of a strip pair runs strip by
+ * strip right after the 1x1 operator: one step fewer, values bit for bit
+ * those of the Sigmoid run on its own (there the 1x1 output is also a
+ * graph output, which keeps the Sigmoid a step), 1 and 2 threads (strip
+ * groups), and the reference. */
+TEST(strip_sigmoid_fused)
+{
+    static const dwpw_case cases[] = {
+        {32, 16, 16, 3, 1, 1, 24, "SAME", {0}, NULL, NULL, 1, 1},
+        {64, 16, 20, 5, 2, 1, 17, "SAME", {0}, "Relu6", NULL, 1, 1},
+    };
+    static float x[MAXN], ref[MAXN], mid[MAXN], fused[MAXN], plain[MAXN];
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        tmodel m[2];
+        const char *json[2];
+        size_t n = 0;
+        for (int k = 0; k < 2; k++) {
+            n = dwpw_model(&cases[ci], &m[k], x, ref, mid,
+                           400 + 10 * (uint32_t)ci);
+            tm_node(&m[k], "sig", "Sigmoid", "y", "");
+            tm_output(&m[k], "sig");
+            if (k)
+                tm_output(&m[k], "y");
+            json[k] = tm_write(&m[k]);
+            ASSERT(json[k] != NULL);
+        }
+        for (size_t i = 0; i < n; i++)
+            ref[i] = (float)(1.0 / (1.0 + exp(-(double)ref[i])));
+        for (int threads = 1; threads <= 2; threads++) {
+            int sf = 0, sp = 0;
+            ASSERT_OK(run_named(json[0], threads, 1, x, "sig", fused, n, &sf));
+            ASSERT_OK(run_named(json[1], threads, 1, x, "sig", plain, n, &sp));
+            ASSERT_MSG(!memcmp(fused, plain, n * 4), "case %zu threads %d", ci,
+                       threads);
+            ASSERT_MSG(sf == sp - 1, "case %zu: %d steps fused, %d plain", ci,
+                       sf, sp);
+            double e = rel_err(fused, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu: error %g", ci, e);
+        }
+        tm_free(&m[0]);
+        tm_free(&m[1]);
+    }
+}
+
+/* A squeeze-excite gate x * g (g [1,1,1,C], a second input here) read
+ * only by two depthwise convolutions, one of a fused pair into 3 channels
+ * and one of a strip pair into 24 (strip_kb = 1), is folded into their
+ * filters: the Mul step is skipped (one step fewer than when the product
+ * is also a graph output, which keeps it), the results match the
+ * reference of the unfolded arithmetic and the unfolded run, 1 and 2
+ * threads, two runs with different gates (the filter is refilled). */
+TEST(se_gate_folded_into_depthwise)
+{
+    enum { H = 32, W = 16, C = 20, K1 = 3, K2 = 5, CO1 = 3, CO2 = 24 };
+    static float x[H * W * C], g[2][C], u[H * W * C], mid[H * W * C];
+    static float w1[K1 * K1 * C], b1[C], w2[K2 * K2 * C], b2[C];
+    static float p1[C * CO1], c1[CO1], p2[C * CO2], c2[CO2];
+    static float ref1[H * W * CO1], ref2[H * W * CO2];
+    static float got1[H * W * CO1], got2[H * W * CO2];
+    static float pl1[H * W * CO1], pl2[H * W * CO2];
+    int xs[4] = {1, H, W, C}, gs[4] = {1, 1, 1, C};
+    int w1s[4] = {K1, K1, C, 1}, w2s[4] = {K2, K2, C, 1};
+    int p1s[4] = {1, 1, C, CO1}, p2s[4] = {1, 1, C, CO2};
+    int pad1[4], pad2[4], pad0[4] = {0}, nc = C, n1 = CO1, n2 = CO2;
+    char a[4][1024];
+    tm_fill(x, sizeof x / 4, 500, -1, 1);
+    tm_fill(g[0], C, 501, 0, 1);
+    tm_fill(g[1], C, 502, 0, 1);
+    tm_fill(w1, sizeof w1 / 4, 503, -1, 1);
+    tm_fill(b1, C, 504, -1, 1);
+    tm_fill(w2, sizeof w2 / 4, 505, -1, 1);
+    tm_fill(b2, C, 506, -1, 1);
+    tm_fill(p1, sizeof p1 / 4, 507, -1, 1);
+    tm_fill(c1, CO1, 508, -1, 1);
+    tm_fill(p2, sizeof p2 / 4, 509, -1, 1);
+    tm_fill(c2, CO2, 510, -1, 1);
+    same_pad(H, K1, 1, 1, &pad1[0], &pad1[1]);
+    same_pad(W, K1, 1, 1, &pad1[2], &pad1[3]);
+    same_pad(H, K2, 1, 1, &pad2[0], &pad2[1]);
+    same_pad(W, K2, 1, 1, &pad2[2], &pad2[3]);
+    tmodel m[2];
+    const char *json[2];
+    for (int k = 0; k < 2; k++) {
+        tm_init(&m[k]);
+        tm_input(&m[k], "x", 4, xs);
+        tm_input(&m[k], "g", 4, gs);
+        tm_const_f(&m[k], "w1", 4, w1s, w1);
+        tm_const_f(&m[k], "b1", 1, &nc, b1);
+        tm_const_f(&m[k], "w2", 4, w2s, w2);
+        tm_const_f(&m[k], "b2", 1, &nc, b2);
+        tm_const_f(&m[k], "p1", 4, p1s, p1);
+        tm_const_f(&m[k], "c1", 1, &n1, c1);
+        tm_const_f(&m[k], "p2", 4, p2s, p2);
+        tm_const_f(&m[k], "c2", 1, &n2, c2);
+        tm_node(&m[k], "u", "Mul", "x,g", "");
+        tm_node(&m[k], "d1", "FusedDepthwiseConv2dNative", "u,w1,b1",
+                conv_attrs(a[0], sizeof a[0], 1, 1, 1, 1, "SAME", NULL,
+                           "BiasAdd", "Relu6"));
+        tm_node(&m[k], "y1", "_FusedConv2D", "d1,p1,c1",
+                conv_attrs(a[1], sizeof a[1], 1, 1, 1, 1, "VALID", NULL,
+                           "BiasAdd", NULL));
+        tm_node(&m[k], "d2", "DepthwiseConv2dNative", "u,w2",
+                conv_attrs(a[2], sizeof a[2], 1, 1, 1, 1, "SAME", NULL, NULL,
+                           NULL));
+        tm_node(&m[k], "y2", "_FusedConv2D", "d2,p2,c2",
+                conv_attrs(a[3], sizeof a[3], 1, 1, 1, 1, "VALID", NULL,
+                           "BiasAdd", "Relu"));
+        tm_output(&m[k], "y1");
+        tm_output(&m[k], "y2");
+        if (k)
+            tm_output(&m[k], "u");
+        json[k] = tm_write(&m[k]);
+        ASSERT(json[k] != NULL);
+    }
+    for (int threads = 1; threads <= 2; threads++) {
+        spatia_nn_model *mdl[2] = {NULL, NULL};
+        spatia_nn_info info[2];
+        char err[512];
+        for (int k = 0; k < 2; k++) {
+            spatia_nn_opts o;
+            spatia_nn_opts_default(&o);
+            o.threads = threads;
+            o.strip_kb = 1;
+            ASSERT_OK(
+                spatia_nn_model_load(json[k], &o, &mdl[k], err, sizeof err));
+            spatia_nn_info_get(mdl[k], &info[k]);
+        }
+        if (have_avx512f())
+            ASSERT_MSG(info[0].steps == info[1].steps - 1,
+                       "%d steps folded, %d plain", info[0].steps,
+                       info[1].steps);
+        for (int r = 0; r < 2; r++) {
+            for (size_t i = 0; i < sizeof x / 4; i++)
+                u[i] = x[i] * g[r][i % C];
+            ref_conv(u, 1, H, W, C, w1, K1, K1, C, 1, b1, 1, 1, 1, 1, pad1, H,
+                     W, 0, 6, mid);
+            ref_conv(mid, 1, H, W, C, p1, 1, 1, CO1, 0, c1, 1, 1, 1, 1, pad0, H,
+                     W, -INFINITY, INFINITY, ref1);
+            ref_conv(u, 1, H, W, C, w2, K2, K2, C, 1, NULL, 1, 1, 1, 1, pad2, H,
+                     W, -INFINITY, INFINITY, mid);
+            ref_conv(mid, 1, H, W, C, p2, 1, 1, CO2, 0, c2, 1, 1, 1, 1, pad0, H,
+                     W, 0, INFINITY, ref2);
+            for (int k = 0; k < 2; k++) {
+                spatia_nn_tensor t;
+                ASSERT_OK(spatia_nn_input(mdl[k], 0, &t));
+                memcpy(t.data, x, sizeof x);
+                ASSERT_OK(spatia_nn_input(mdl[k], 1, &t));
+                memcpy(t.data, g[r], sizeof g[r]);
+                ASSERT_OK(spatia_nn_run(mdl[k]));
+                ASSERT_OK(spatia_nn_output(
+                    mdl[k], spatia_nn_output_find(mdl[k], "y1"), &t));
+                memcpy(k ? pl1 : got1, t.data, sizeof got1);
+                ASSERT_OK(spatia_nn_output(
+                    mdl[k], spatia_nn_output_find(mdl[k], "y2"), &t));
+                memcpy(k ? pl2 : got2, t.data, sizeof got2);
+            }
+            double e1 = rel_err(got1, ref1, H * W * CO1);
+            double e2 = rel_err(got2, ref2, H * W * CO2);
+            ASSERT_MSG(e1 <= 1e-5 && e2 <= 1e-5, "run %d: errors %g %g", r, e1,
+                       e2);
+            ASSERT(rel_err(got1, pl1, H * W * CO1) <= 1e-5);
+            ASSERT(rel_err(got2, pl2, H * W * CO2) <= 1e-5);
+        }
+        spatia_nn_model_destroy(mdl[0]);
+        spatia_nn_model_destroy(mdl[1]);
+    }
+    tm_free(&m[0]);
+    tm_free(&m[1]);
+}
+
 /* The own depthwise kernel (AVX-512 CPUs: up to 32 channels, 5x5 stride 1
  * with any count): one to seven
  * 16-channel blocks with a masked tail, interior runs of four pixels and
@@ -1521,7 +1858,8 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(mean_axes), T(concat_reshape_slice), T(resize_bilinear_modes),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
-          T(depthwise_own_kernel), T(depthwise_into_concat_view),
-          T(pointwise_depthwise_strips), T(topk_long_row),
-          T(stem_conv_hardswish), T(resize_relu_fused),
+          T(depthwise_small_pointwise_fused), T(strip_sigmoid_fused),
+          T(se_gate_folded_into_depthwise), T(depthwise_own_kernel),
+          T(depthwise_into_concat_view), T(pointwise_depthwise_strips),
+          T(topk_long_row), T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean))

@@ -65,6 +65,8 @@ typedef struct spatia_nn_tensor {
 typedef struct spatia_nn_info {
     int inputs, outputs;
     int nodes;   /* ops executed per run after optimization */
+    int steps;   /* of which run as their own step (the others are done
+                    inside a neighbour's kernel: strips, fused epilogues) */
     int xnn_ops; /* of which run by XNNPACK */
     int threads;
     double flops;        /* convolution multiply-adds x 2 per run */

@@ -171,6 +171,8 @@ void spatia_nn_info_get(const spatia_nn_model *m, spatia_nn_info *info)
     info->inputs = m->g.ninputs;
     info->outputs = m->g.noutputs;
     info->nodes = m->p.nsteps;
+    for (int s = 0; s < m->p.nsteps; s++)
+        info->steps += !m->p.steps[s].skip;
     info->xnn_ops = m->p.xnn_ops;
     info->threads = m->p.threads;
     info->flops = m->flops;
@@ -192,8 +194,8 @@ void spatia_nn_profile_print(const spatia_nn_model *m, FILE *f)
         nn_op op = m->g.n[st->node].op;
         tot[op] += st->seconds;
         cnt[op]++;
-        xcnt[op] +=
-            st->op || st->nstrips || st->skip || st->dw || st->stem || st->rs;
+        xcnt[op] += st->op || st->nstrips || st->skip || st->dw || st->stem ||
+                    st->rs || st->dwpw;
         all += st->seconds;
     }
     fprintf(f, "%-16s %5s %5s %10s %6s\n", "op", "count", "xnn", "ms/run",
@@ -225,11 +227,11 @@ void spatia_nn_profile_print(const spatia_nn_model *m, FILE *f)
         }
         fprintf(f, "%4d %-14s %-3s %8.3f ms %7.1f GFLOP/s %-18s %-10s %s\n", s,
                 nn_op_name(n->op),
-                st->skip                       ? "->"
-                : st->nstrips                  ? "xs"
-                : st->op                       ? "xnn"
-                : st->dw || st->stem || st->rs ? "own"
-                                               : "c",
+                st->skip                                   ? "->"
+                : st->nstrips                              ? "xs"
+                : st->op                                   ? "xnn"
+                : st->dw || st->stem || st->rs || st->dwpw ? "own"
+                                                           : "c",
                 ms, ms > 0 ? fl / ms / 1e6 : 0.0,
                 nn_shape_str(&y->shape, sb, sizeof sb), wb, n->name);
     }

@@ -355,6 +355,127 @@ static int expand_rows(const nn_graph *g, const nn_plan *p, int s)
     return rows * 2 <= oh ? rows : 0;
 }
 
+/* Can step s (a depthwise convolution, multiplier 1) and step s + 1 (a 1x1
+ * convolution into at most NN_DWPW_MAX_CO channels reading only its
+ * output) run as the own fused kernel (dwpw.h)? Batch 1, contiguous input,
+ * proper clamps, an AVX-512F CPU. */
+static int dwpw_pair(const nn_graph *g, int s)
+{
+    if (s + 1 >= g->norder || !nn_dwpw_available())
+        return 0;
+    const nn_node *d = &g->n[g->order[s]], *c = &g->n[g->order[s + 1]];
+    if (d->op != NN_OP_DWCONV2D || c->op != NN_OP_CONV2D || d->nout != 1 ||
+        c->in[0] != d->out[0])
+        return 0;
+    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
+    const nn_tensor *y = &g->t[c->out[0]];
+    const nn_shape *dws = &g->t[d->in[1]].shape, *cws = &g->t[c->in[1]].shape;
+    return t->nuse == 1 && !pinned(g, d->out[0]) &&
+           t->store == NN_STORE_ARENA && x->store != NN_STORE_VIEW &&
+           x->dtype == NN_F32 && x->shape.rank == 4 && x->shape.d[0] == 1 &&
+           t->shape.rank == 4 && dws->d[3] == 1 && cws->d[0] == 1 &&
+           cws->d[1] == 1 && c->a.stride[0] == 1 && c->a.stride[1] == 1 &&
+           !(c->a.pad[0] | c->a.pad[1] | c->a.pad[2] | c->a.pad[3]) &&
+           y->shape.rank == 4 && y->shape.d[3] >= 1 &&
+           y->shape.d[3] <= NN_DWPW_MAX_CO &&
+           (!d->a.has_act || d->a.act_min < d->a.act_max) &&
+           (!c->a.has_act || c->a.act_min < c->a.act_max);
+}
+
+/* Can the strip pair at s, s + 1 also run the Sigmoid of step s + 2 strip
+ * by strip? It must be the only reader of the 1x1 output (not a graph
+ * output), both tensors contiguous float32 of one shape. Needs storage
+ * classes assigned and p->strip_rows. */
+static int strip_sigmoid(const nn_graph *g, const nn_plan *p, int s)
+{
+    if (!p->strip_rows[s] || s + 2 >= g->norder)
+        return 0;
+    const nn_node *c = &g->n[g->order[s + 1]], *h = &g->n[g->order[s + 2]];
+    const nn_tensor *y = &g->t[c->out[0]], *z = &g->t[h->out[0]];
+    return h->op == NN_OP_SIGMOID && h->in[0] == c->out[0] && y->nuse == 1 &&
+           !pinned(g, c->out[0]) && y->store == NN_STORE_ARENA &&
+           z->store == NN_STORE_ARENA && z->dtype == NN_F32 &&
+           nn_shape_eq(&y->shape, &z->shape) && y->shape.rank == 4 &&
+           y->shape.d[3] > 0;
+}
+
+/* The operands of Mul node m when it scales x [1,H,W,C] by a gate
+ * [1,1,1,C] (either order), both float32, neither a view: *x, *gate.
+ * Returns 0 when m is not such a product. */
+static int gate_mul(const nn_graph *g, const nn_node *m, int *x, int *gate)
+{
+    const nn_tensor *u = &g->t[m->out[0]];
+    if (m->op != NN_OP_MUL || m->a.has_act || m->nin != 2 ||
+        u->shape.rank != 4 || u->shape.d[0] != 1 || u->dtype != NN_F32)
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        const nn_tensor *a = &g->t[m->in[k]], *b = &g->t[m->in[1 - k]];
+        if (nn_shape_eq(&a->shape, &u->shape) && b->shape.rank == 4 &&
+            b->shape.d[0] == 1 && b->shape.d[1] == 1 && b->shape.d[2] == 1 &&
+            b->shape.d[3] == u->shape.d[3] && a->dtype == NN_F32 &&
+            b->dtype == NN_F32 && a->store != NN_STORE_VIEW &&
+            b->store != NN_STORE_VIEW && m->in[0] != m->in[1]) {
+            *x = m->in[k];
+            *gate = m->in[1 - k];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Squeeze-excite gates folded into depthwise filters: a Mul x * gate
+ * ([1,1,1,C]) whose output is read only as the input of depthwise
+ * convolutions (multiplier 1) that run on own kernels (dwpw pairs, strip
+ * pairs whose depthwise takes the own kernel: nn_dw_preferred; forcing
+ * it onto XNNPACK's shapes measured slower than the Mul it saves) is
+ * skipped; those kernels read x
+ * with the filter w * gate[c] (dw(x * g) = dw'(x): padding stays zero,
+ * the bias is unchanged; the products round differently, within float
+ * rounding), filled per run. x and the gate then live until the last
+ * reader runs; the Mul output gets no bytes. Sets p->fold. */
+static void plan_folds(nn_graph *g, nn_plan *p)
+{
+    for (int s = 0; s < g->norder; s++) {
+        const nn_node *m = &g->n[g->order[s]];
+        int xi, gi, readers = 0, ok = 1, last = s;
+        if (!gate_mul(g, m, &xi, &gi))
+            continue;
+        nn_tensor *u = &g->t[m->out[0]];
+        if (u->store != NN_STORE_ARENA || pinned(g, m->out[0]) || !u->nuse ||
+            !nn_dw_available())
+            continue;
+        for (int r = s + 1; r < g->norder && ok; r++) {
+            const nn_node *d = &g->n[g->order[r]];
+            for (int j = 0; j < d->nin && ok; j++) {
+                if (d->in[j] != m->out[0])
+                    continue;
+                const nn_shape *ws = &g->t[d->in[1]].shape;
+                ok = j == 0 && d->op == NN_OP_DWCONV2D && ws->d[3] == 1 &&
+                     (p->dwpw[r] ||
+                      (p->strip_rows[r] &&
+                       nn_dw_preferred(ws->d[2], ws->d[0], ws->d[1],
+                                       d->a.stride[0], d->a.stride[1])));
+                readers++;
+                last = r + 1; /* the pair runs at its second step */
+            }
+        }
+        if (!ok || readers != u->nuse)
+            continue;
+        p->fold[s] = -1;
+        for (int r = s + 1; r < g->norder; r++)
+            if (g->n[g->order[r]].in[0] == m->out[0])
+                p->fold[r] = s + 1;
+        const int keep[2] = {xi, gi};
+        for (int k = 0; k < 2; k++) {
+            nn_tensor *t = &g->t[root_of(g, keep[k])];
+            if (t->store == NN_STORE_ARENA && t->last < last)
+                t->last = last;
+        }
+        u->store = NN_STORE_NONE;
+        u->first = u->last = -1;
+    }
+}
+
 /*
  * Pages owned by threads. With T > 1 threads every heavy step deals its
  * output rows out in T contiguous ranges, in order (XNNPACK's GEMMs,
@@ -532,14 +653,23 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
         p->expand_rows = calloc((size_t)end + 1, sizeof *p->expand_rows);
         if (!p->expand_rows)
             goto out;
+        p->dwpw = calloc((size_t)end + 1, 1);
+        if (!p->dwpw)
+            goto out;
         for (int s = 0; s + 1 < end; s++) {
-            if (!(p->strip_rows[s] = strip_rows(g, p, s)) &&
+            if (!(p->dwpw[s] = (unsigned char)dwpw_pair(g, s)) &&
+                !(p->strip_rows[s] = strip_rows(g, p, s)) &&
                 !(p->expand_rows[s] = expand_rows(g, p, s)))
                 continue;
             const nn_node *d = &g->n[g->order[s]];
             nn_tensor *r = &g->t[root_of(g, d->in[0])];
             if (r->store == NN_STORE_ARENA && r->last < s + 1)
                 r->last = s + 1;
+            if (p->dwpw[s]) { /* the fused kernel never writes it */
+                nn_tensor *t = &g->t[d->out[0]];
+                t->store = NN_STORE_NONE;
+                t->first = t->last = -1;
+            }
             s++; /* a step is in one pair at most */
         }
         /* own stem convolution + the HardSwish that alone reads it: the
@@ -549,8 +679,9 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             goto out;
         for (int s = 0; s + 1 < end; s++) {
             const nn_node *c = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
-            if (p->strip_rows[s] || p->expand_rows[s] ||
-                (s > 0 && (p->strip_rows[s - 1] || p->expand_rows[s - 1])) ||
+            if (p->strip_rows[s] || p->expand_rows[s] || p->dwpw[s] ||
+                (s > 0 && (p->strip_rows[s - 1] || p->expand_rows[s - 1] ||
+                           p->dwpw[s - 1])) ||
                 !stem_ok(g, c) || h->op != NN_OP_HARDSWISH ||
                 h->in[0] != c->out[0] || g->t[c->out[0]].nuse != 1 ||
                 pinned(g, c->out[0]) || g->t[c->out[0]].store != NN_STORE_ARENA)
@@ -559,6 +690,23 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             nn_tensor *r = &g->t[root_of(g, h->out[0])];
             if (r->store == NN_STORE_ARENA && r->first > s)
                 r->first = s;
+        }
+        p->fold = calloc((size_t)end + 1, sizeof *p->fold);
+        if (!p->fold)
+            goto out;
+        plan_folds(g, p);
+        /* a strip pair whose 1x1 output is read only by a Sigmoid: the
+         * Sigmoid output is written at step s + 1 */
+        p->strip_sig = calloc((size_t)end + 1, 1);
+        if (!p->strip_sig)
+            goto out;
+        for (int s = 0; s + 2 < end; s++) {
+            if (!(p->strip_sig[s] = (unsigned char)strip_sigmoid(g, p, s)))
+                continue;
+            const nn_node *h = &g->n[g->order[s + 2]];
+            nn_tensor *r = &g->t[root_of(g, h->out[0])];
+            if (r->store == NN_STORE_ARENA && r->first > s + 1)
+                r->first = s + 1;
         }
     }
 
@@ -1183,6 +1331,81 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
     return 0;
 }
 
+/* The per-strip Sigmoid operators of the strip pair at s (strip_sigmoid,
+ * made by make_strips): strip i's 1x1 output rows through the Sigmoid
+ * into the same rows of its output, on the strips' pool (none when they
+ * run in groups). Returns 0 (step s + 2 skipped), 1 (XNNPACK refused: the
+ * Sigmoid runs as its own step) or SPATIA_NOMEM. */
+static int make_strip_sig(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *sc = &p->steps[s + 1], *sz = &p->steps[s + 2];
+    const nn_tensor *y = &g->t[g->n[sc->node].out[0]];
+    const size_t C = (size_t)y->shape.d[3];
+    const size_t OW = (size_t)y->shape.d[2], OH = (size_t)y->shape.d[1];
+    const int n = sc->nstrips, rows = sc->strip_rows;
+    pthreadpool_t pool = sc->strip_groups > 1 ? NULL : p->pool;
+    enum xnn_status st = xnn_status_success;
+    xnn_operator_t *ops = calloc((size_t)n, sizeof *ops);
+    if (!ops)
+        return SPATIA_NOMEM;
+    for (int i = 0; i < n && st == xnn_status_success; i++) {
+        const size_t r0 = (size_t)i * rows;
+        const size_t r1 = r0 + (size_t)rows < OH ? r0 + (size_t)rows : OH;
+        st = xnn_create_sigmoid_nc_f32(C, C, C, 0, &ops[i]);
+        if (st == xnn_status_success)
+            st = xnn_setup_sigmoid_nc_f32(
+                ops[i], (r1 - r0) * OW, (const float *)sc->out[0] + r0 * OW * C,
+                (float *)sz->out[0] + r0 * OW * C, pool);
+    }
+    if (st != xnn_status_success) {
+        for (int i = 0; i < n; i++)
+            if (ops[i])
+                xnn_delete_operator(ops[i]);
+        free(ops);
+        return st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
+    }
+    sc->sig = ops;
+    sz->skip = 1;
+    p->xnn_ops++;
+    return 0;
+}
+
+/* The fold of the gate of the Mul at step p->fold[s] - 1 into the
+ * depthwise filter of the pair at s, s + 1 (made by make_dwpw or
+ * make_strips with the own depthwise kernel): the pair reads x, and its
+ * filter is refilled before every run. Returns 0, SPATIA_NOMEM or
+ * SPATIA_INTERNAL (the pair has no own kernel). */
+static int make_fold(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *sd = &p->steps[s], *sc = &p->steps[s + 1];
+    const nn_node *d = &g->n[sd->node];
+    const nn_node *m = &g->n[g->order[p->fold[s] - 1]];
+    const nn_shape *ws = &g->t[d->in[1]].shape;
+    nn_fold *f = &sc->fold;
+    int xi, gi;
+    if (!gate_mul(g, m, &xi, &gi) || (!sc->dwpw && !sc->dw))
+        return SPATIA_INTERNAL;
+    f->taps = ws->d[0] * ws->d[1];
+    f->C = ws->d[2];
+    f->w0 = g->t[d->in[1]].data;
+    f->gate = nn_plan_ptr(g, p, gi);
+    if (sc->dwpw) {
+        f->w = sc->dwpw->w;
+        f->stride = sc->dwpw->CP;
+        sc->in[0] = nn_plan_ptr(g, p, xi);
+    } else {
+        f->own = nn_alloc_aligned((size_t)f->taps * f->C * sizeof(float));
+        if (!f->own)
+            return SPATIA_NOMEM;
+        memcpy(f->own, f->w0, (size_t)f->taps * f->C * sizeof(float));
+        f->w = f->own;
+        f->stride = f->C;
+        sc->dw->w = f->own;
+    }
+    sd->in[0] = nn_plan_ptr(g, p, xi);
+    return 0;
+}
+
 /* Creates the operators of an expand pair: step s (1x1 convolution) and
  * step s + 1 (depthwise convolution of its output only) run strip by strip
  * at step s + 1. Strip i computes the rows of the 1x1 output that output
@@ -1283,6 +1506,51 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     return 0;
 }
 
+/* The own fused kernel of a dwpw pair (dwpw_pair): step s (depthwise) is
+ * skipped, step s + 1 (1x1 convolution) reads the depthwise input. Returns
+ * 0 or SPATIA_NOMEM. */
+static int make_dwpw(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *sd = &p->steps[s], *sc = &p->steps[s + 1];
+    const nn_node *d = &g->n[sd->node], *c = &g->n[sc->node];
+    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
+    const nn_tensor *y = &g->t[c->out[0]];
+    const nn_shape *dws = &g->t[d->in[1]].shape;
+    nn_dwpw *k = calloc(1, sizeof *k);
+    if (!k)
+        return SPATIA_NOMEM;
+    k->H = x->shape.d[1];
+    k->W = x->shape.d[2];
+    k->C = x->shape.d[3];
+    k->OH = t->shape.d[1];
+    k->OW = t->shape.d[2];
+    k->kh = dws->d[0];
+    k->kw = dws->d[1];
+    k->sh = d->a.stride[0];
+    k->sw = d->a.stride[1];
+    k->dh = d->a.dilation[0];
+    k->dw = d->a.dilation[1];
+    k->pad_top = d->a.pad[0];
+    k->pad_left = d->a.pad[2];
+    k->lo = d->a.has_act ? d->a.act_min : -INFINITY;
+    k->hi = d->a.has_act ? d->a.act_max : INFINITY;
+    k->CO = y->shape.d[3];
+    k->plo = c->a.has_act ? c->a.act_min : -INFINITY;
+    k->phi = c->a.has_act ? c->a.act_max : INFINITY;
+    k->out_stride = y->store == NN_STORE_VIEW ? (size_t)y->row_stride
+                                              : (size_t)y->shape.d[3];
+    if (nn_dwpw_init(
+            k, g->t[d->in[1]].data, d->nin > 2 ? g->t[d->in[2]].data : NULL,
+            g->t[c->in[1]].data, c->nin > 2 ? g->t[c->in[2]].data : NULL)) {
+        free(k);
+        return SPATIA_NOMEM;
+    }
+    sd->skip = 1;
+    sc->in[0] = sd->in[0];
+    sc->dwpw = k;
+    return 0;
+}
+
 /* Does node n read or write a strided view (other than a concat that is
  * a no-op because all its inputs are views of its output)? */
 static int touches_view(const nn_graph *g, const nn_node *n)
@@ -1342,17 +1610,39 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
         for (int k = 0; k < n->nout; k++)
             st->out[k] = nn_plan_ptr(g, p, n->out[k]);
     }
+    for (int s = 0; !portable && p->fold && s < g->norder; s++)
+        p->steps[s].skip = p->fold[s] < 0; /* folded into its readers */
     for (int s = 0; s < g->norder; s++) {
         nn_step *st = &p->steps[s];
         const nn_node *n = &g->n[st->node];
+        if (st->skip)
+            continue; /* done by an earlier step */
+        if (!portable && p->dwpw && p->dwpw[s]) {
+            if ((rc = make_dwpw(g, p, s)) ||
+                (p->fold[s] > 0 && (rc = make_fold(g, p, s))))
+                return rc;
+            s++;
+            continue;
+        }
         if (!portable && p->strip_rows && p->strip_rows[s]) {
             rc = make_strips(g, p, s);
             if (rc < 0)
                 return rc;
             if (rc == 0) {
+                if (p->strip_sig[s] && (rc = make_strip_sig(g, p, s)) < 0)
+                    return rc;
+                if (p->fold[s] > 0 && (rc = make_fold(g, p, s)))
+                    return rc;
                 s++; /* both steps done */
                 continue;
             }
+        }
+        if (!portable && p->fold && p->fold[s] > 0) {
+            if (errbuf && errlen > 0) /* the gate would be lost */
+                snprintf(errbuf, (size_t)errlen,
+                         "node '%s': XNNPACK refused a folded strip pair",
+                         n->name);
+            return SPATIA_INTERNAL;
         }
         if (!portable && p->expand_rows && p->expand_rows[s]) {
             rc = make_expand(g, p, s);
@@ -1446,7 +1736,10 @@ static int run_strips(const nn_plan *p, int s, int from, int to, int k,
                    xnn_status_success) {
             return -1;
         }
-        if (xnn_run_operator(st->strips[2 * i + 1], pool) != xnn_status_success)
+        if (xnn_run_operator(st->strips[2 * i + 1], pool) !=
+                xnn_status_success ||
+            (st->sig &&
+             xnn_run_operator(st->sig[i], pool) != xnn_status_success))
             return -1;
     }
     return 0;
@@ -1476,6 +1769,13 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
         if (st->skip)
             continue;
         double t0 = profile ? now_s() : 0;
+        if (st->fold.w) {
+            const nn_fold *f = &st->fold;
+            for (int t = 0; t < f->taps; t++)
+                for (int c = 0; c < f->C; c++)
+                    f->w[(size_t)t * f->stride + c] =
+                        f->w0[(size_t)t * f->C + c] * f->gate[c];
+        }
         if (st->nstrips) {
             strip_ctx c = {p, s, {0}};
             if (st->strip_groups > 1) {
@@ -1487,6 +1787,8 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
             } else if (run_strips(p, s, 0, st->nstrips, 0, p->pool)) {
                 return SPATIA_INTERNAL;
             }
+        } else if (st->dwpw) {
+            nn_dwpw_run(st->dwpw, st->in[0], st->out[0], p->pool);
         } else if (st->dw) {
             nn_dw_run(st->dw, st->in[0], st->out[0], 0, st->dw->OH, p->pool);
         } else if (st->stem) {
@@ -1526,10 +1828,16 @@ void nn_plan_free(nn_plan *p)
             if (p->steps[s].strips[i])
                 xnn_delete_operator(p->steps[s].strips[i]);
         free(p->steps[s].dw);
+        nn_dwpw_free(p->steps[s].dwpw);
+        free(p->steps[s].dwpw);
         free(p->steps[s].stem);
         nn_rs_free(p->steps[s].rs);
         free(p->steps[s].rs);
         free(p->steps[s].strips);
+        for (int i = 0; p->steps[s].sig && i < p->steps[s].nstrips; i++)
+            xnn_delete_operator(p->steps[s].sig[i]);
+        free(p->steps[s].sig);
+        nn_free_aligned(p->steps[s].fold.own);
         nn_free_aligned(p->steps[s].gmem);
         free(p->steps[s].scratch);
     }
@@ -1537,6 +1845,9 @@ void nn_plan_free(nn_plan *p)
     free(p->strip_rows);
     free(p->expand_rows);
     free(p->stem_hs);
+    free(p->dwpw);
+    free(p->strip_sig);
+    free(p->fold);
     nn_free_aligned(p->arena);
     if (p->pool)
         pthreadpool_destroy(p->pool);

@@ -15,11 +15,23 @@
 
 #include "nn/convstem.h"
 #include "nn/dwconv.h"
+#include "nn/dwpw.h"
 #include "nn/graph.h"
 #include "nn/resize.h"
 
 #define NN_MAX_STRIP_GROUPS 64  /* threads that can run strip groups */
 #define NN_STRIP_KB         384 /* default strip budget, KiB (L2 is 512 KiB+) */
+
+/* A squeeze-excite gate folded into a depthwise filter (see plan.c): before
+ * every run of its step, w[t * stride + c] = w0[t * C + c] * gate[c] for
+ * taps t < taps, channels c < C. */
+typedef struct nn_fold {
+    const float *w0;   /* the model's filter [taps][C] */
+    const float *gate; /* [C], written earlier in the same run */
+    float *w;          /* the filter the kernel reads; NULL: no fold */
+    float *own;        /* w when the step owns it, else NULL */
+    int taps, C, stride;
+} nn_fold;
 
 typedef struct nn_step {
     int node;
@@ -41,6 +53,14 @@ typedef struct nn_step {
     /* own depthwise kernel (dwconv.h) instead of XNNPACK, owned: of this
      * step, or of the previous one when this step runs strips */
     nn_dw *dw;
+    /* own fused depthwise + small 1x1 kernel (dwpw.h) of this 1x1 step and
+     * the depthwise step before it (skipped), owned */
+    nn_dwpw *dwpw;
+    /* strips of this 1x1 step: sig[i] applies the Sigmoid of the next
+     * step (skipped) to strip i's rows right after the 1x1 operator;
+     * NULL: none. nstrips operators, owned */
+    xnn_operator_t *sig;
+    nn_fold fold;     /* SE gate folded into this step's depthwise filter */
     int strip_rows;   /* output rows per strip */
     int strip_groups; /* > 1: strips run in that many groups in parallel,
                          single-threaded operators, one buffer per group */
@@ -67,6 +87,18 @@ typedef struct nn_plan {
     /* stem_hs[s]: step s (own stem convolution) also applies the
      * HardSwish of step s + 1, which is skipped; sized nsteps */
     unsigned char *stem_hs;
+    /* dwpw[s]: step s (depthwise) and s + 1 (1x1 convolution into at most
+     * NN_DWPW_MAX_CO channels, reading only its output) run as one fused
+     * kernel at step s + 1; the intermediate gets no bytes; sized nsteps */
+    unsigned char *dwpw;
+    /* strip_sig[s]: the strip pair at s, s + 1 also runs the Sigmoid of
+     * step s + 2, the only reader of the 1x1 output; sized nsteps */
+    unsigned char *strip_sig;
+    /* fold[s] < 0: step s (x * gate, gate [1,1,1,C]) is folded into the
+     * depthwise filters of all its readers and skipped; fold[s] = m + 1:
+     * step s is such a reader (the depthwise of a dwpw or strip pair) of
+     * the Mul at step m, and reads x; sized nsteps */
+    int *fold;
     size_t strip_bytes; /* budget of one strip of the intermediate */
 } nn_plan;
 
