@@ -1032,9 +1032,11 @@ TEST(concat_views_with_activation)
 }
 
 /* Depthwise -> 1x1 convolution pairs run in row strips (strip_kb = 1: one
- * or two output rows per strip) must give the unsplit result: strides,
- * SAME / VALID / explicit padding (first and last strips get the image's
- * padding), dilation, 5x5, activations, a channel multiplier. */
+ * or two output rows per strip) must give the unsplit result, bit for bit:
+ * strides, SAME / VALID / explicit padding (first and last strips get the
+ * image's padding), dilation, 5x5, activations, a channel multiplier
+ * (XNNPACK's depthwise operator), channel tails and widths off the pixel
+ * groups (the own kernel on AVX-512 CPUs). */
 TEST(depthwise_pointwise_strips)
 {
     static const struct {
@@ -1048,9 +1050,13 @@ TEST(depthwise_pointwise_strips)
         {21, 20, 16, 3, 1, 1, 2, 3, "VALID", {0}},
         {18, 16, 8, 3, 2, 1, 1, 6, "EXPLICIT", {2, 1, 1, 0}},
         {35, 20, 32, 5, 1, 2, 1, 9, "SAME", {0}},
+        {19, 21, 17, 3, 1, 1, 1, 5, "SAME", {0}},
+        {24, 19, 72, 3, 1, 2, 1, 6, "SAME", {0}},
+        {23, 22, 40, 5, 1, 2, 1, 3, "EXPLICIT", {1, 3, 2, 1}},
+        {18, 37, 8, 5, 1, 1, 1, 4, "VALID", {0}},
     };
     static float x[MAXN], w1[MAXN], b1[512], w2[MAXN], b2[512];
-    static float mid[MAXN], ref[MAXN], got[MAXN];
+    static float mid[MAXN], ref[MAXN], got[MAXN], flat[MAXN];
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
         const int k = cases[ci].k, M = cases[ci].M, s = cases[ci].s;
@@ -1120,16 +1126,22 @@ TEST(depthwise_pointwise_strips)
             spatia_nn_model_destroy(mdl);
             double e = rel_err(got, ref, n);
             ASSERT_MSG(e <= 1e-5, "case %zu strips %d: error %g", ci, strip, e);
+            /* same kernels, same order per element: bit for bit */
+            if (!strip)
+                memcpy(flat, got, n * sizeof *got);
+            else
+                ASSERT_MSG(!memcmp(flat, got, n * sizeof *got),
+                           "case %zu: strips differ from the unsplit run", ci);
         }
         tm_free(&m);
     }
 }
 
-/* The own depthwise kernel (AVX-512 CPUs: up to 32 channels, 5x5 stride 1
- * with any count): one to seven
- * 16-channel blocks with a masked tail, interior runs of four pixels and
- * the checked border path, 3x3 / 5x5 (filters in registers) and other
- * windows, strides, dilations, every padding kind. */
+/* The own depthwise kernel through whole models (on AVX-512 CPUs the
+ * planner takes it for every multiplier-1 depthwise convolution): one to
+ * seven 16-channel blocks with a masked tail, pixel groups and the checked
+ * borders, 3x3 / 5x5 and other windows, strides, dilations, every padding
+ * kind. */
 TEST(depthwise_own_kernel)
 {
     static const conv_case cases[] = {
@@ -1327,7 +1339,11 @@ TEST(depthwise_into_concat_view)
 
 /* 1x1 -> depthwise convolution pairs ("expand" pairs) run in row strips
  * that recompute the rows their windows share (strip_kb = 1) must give
- * the unsplit result: strides, windows, padding kinds, multiplier. */
+ * the unsplit result, bit for bit: strides, windows, padding kinds,
+ * multiplier (XNNPACK's depthwise operator per strip), channel tails (8,
+ * 17, 40, 72, 130) and widths off the pixel groups (the own kernel on
+ * AVX-512 CPUs, reading each strip's rows with the image padding only at
+ * the first and last strip), with and without strip groups. */
 TEST(pointwise_depthwise_strips)
 {
     static const struct {
@@ -1340,9 +1356,14 @@ TEST(pointwise_depthwise_strips)
         {66, 6, 4, 16, 5, 1, 1, 0, "SAME", {0}},
         {60, 7, 6, 16, 5, 1, 2, 0, "VALID", {0}},
         {40, 8, 3, 16, 3, 2, 1, 0, "EXPLICIT", {2, 1, 0, 2}},
+        {41, 21, 6, 17, 3, 1, 1, 0, "SAME", {0}},
+        {38, 19, 5, 72, 3, 1, 2, 0, "SAME", {0}},
+        {60, 13, 4, 40, 5, 1, 2, 0, "EXPLICIT", {1, 3, 2, 1}},
+        {70, 13, 7, 8, 5, 1, 1, 0, "EXPLICIT", {0, 2, 4, 0}},
+        {34, 14, 3, 130, 3, 1, 1, 0, "VALID", {0}},
     };
     static float x[MAXN], w1[MAXN], b1[512], w2[MAXN], b2[512];
-    static float mid[MAXN], ref[MAXN], got[MAXN];
+    static float mid[MAXN], ref[MAXN], got[MAXN], flat[MAXN];
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
         const int CT = cases[ci].CT, k = cases[ci].k, M = cases[ci].M;
@@ -1412,6 +1433,12 @@ TEST(pointwise_depthwise_strips)
             spatia_nn_model_destroy(mdl);
             double e = rel_err(got, ref, n);
             ASSERT_MSG(e <= 1e-5, "case %zu strips %d: error %g", ci, strip, e);
+            /* same kernels, same order per element: bit for bit */
+            if (!strip)
+                memcpy(flat, got, n * sizeof *got);
+            else
+                ASSERT_MSG(!memcmp(flat, got, n * sizeof *got),
+                           "case %zu: strips differ from the unsplit run", ci);
         }
         tm_free(&m);
     }

@@ -39,8 +39,11 @@ typedef struct nn_step {
     nn_stem *stem; /* own stem convolution kernel instead of XNNPACK, owned */
     nn_rs *rs;     /* own bilinear resize instead of XNNPACK, owned */
     /* own depthwise kernel (dwconv.h) instead of XNNPACK, owned: of this
-     * step, or of the previous one when this step runs strips */
+     * step, or of the previous one when this step runs strips, or (expand
+     * strips) an array of nstrips, the depthwise part of each strip */
     nn_dw *dw;
+    int expand;       /* 1: expand strips (strips[2i] the 1x1 operator, then
+                         strips[2i+1] or dw[i] the depthwise one) */
     int strip_rows;   /* output rows per strip */
     int strip_groups; /* > 1: strips run in that many groups in parallel,
                          single-threaded operators, one buffer per group */
