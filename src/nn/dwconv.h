@@ -23,10 +23,11 @@
 #include <stddef.h>
 
 /* Where the planner prefers this kernel to XNNPACK's, as measured by
- * bench/bench_dw on CenterNet's shapes (AMD EPYC Zen 4, one thread): the
- * own kernel was faster on every one of them, 3x3 and 5x5, strides 1 and
- * 2, 16 to 720 channels (1.1-4x; the closest is a 256x256x64 input at
- * stride 2, a memory-bound layer CenterNet runs in expand strips). */
+ * bench/bench_dw on CenterNet's shapes (AMD EPYC Zen 4, one thread, inputs
+ * in cache and from memory): the own kernel was as fast or faster on
+ * every one, 3x3 and 5x5, strides 1 and 2, 16 to 720 channels (1.1-3x;
+ * closest: the large stride-2 layers, 256x256x64 and 64x64x192 inputs,
+ * which are memory-bound either way). */
 static inline int nn_dw_preferred(int channels, int kh, int kw, int sh, int sw)
 {
     (void)channels;
