@@ -26,9 +26,10 @@
  * CenterNet (AMD EPYC Zen 4, one thread; bench/bench_dw per shape, inputs
  * in cache and from memory, and per node in the whole model): everywhere
  * but 3x3 windows at stride 2 over 64+ channels. Those are memory-bound
- * layers where the own kernel was 5-10% faster alone but 8-10% slower
- * inside the model (CenterNet's 256x256x64 expand strips and 64x64x192
- * input), so they stay on XNNPACK; 1.1-3x faster on all the others. */
+ * layers where the two were within 10% of each other alone (either way
+ * from run to run) and the own kernel 8-10% slower inside the model
+ * (CenterNet's 256x256x64 expand strips and 64x64x192 input), so they
+ * stay on XNNPACK; 1.1-3x faster on all the others. */
 static inline int nn_dw_preferred(int channels, int kh, int kw, int sh, int sw)
 {
     return !(kh == 3 && kw == 3 && sh == 2 && sw == 2 && channels >= 64);
