@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "nn/dwconv.h"
 #include "nn_testmodel.h"
 #include "spatia/error.h"
 #include "spatia/nn.h"
@@ -1031,9 +1032,11 @@ TEST(concat_views_with_activation)
 }
 
 /* Depthwise -> 1x1 convolution pairs run in row strips (strip_kb = 1: one
- * or two output rows per strip) must give the unsplit result: strides,
- * SAME / VALID / explicit padding (first and last strips get the image's
- * padding), dilation, 5x5, activations, a channel multiplier. */
+ * or two output rows per strip) must give the unsplit result, bit for bit:
+ * strides, SAME / VALID / explicit padding (first and last strips get the
+ * image's padding), dilation, 5x5, activations, a channel multiplier
+ * (XNNPACK's depthwise operator), channel tails and widths off the pixel
+ * groups (the own kernel on AVX-512 CPUs). */
 TEST(depthwise_pointwise_strips)
 {
     static const struct {
@@ -1047,9 +1050,13 @@ TEST(depthwise_pointwise_strips)
         {21, 20, 16, 3, 1, 1, 2, 3, "VALID", {0}},
         {18, 16, 8, 3, 2, 1, 1, 6, "EXPLICIT", {2, 1, 1, 0}},
         {35, 20, 32, 5, 1, 2, 1, 9, "SAME", {0}},
+        {19, 21, 17, 3, 1, 1, 1, 5, "SAME", {0}},
+        {24, 19, 72, 3, 1, 2, 1, 6, "SAME", {0}},
+        {23, 22, 40, 5, 1, 2, 1, 3, "EXPLICIT", {1, 3, 2, 1}},
+        {18, 37, 8, 5, 1, 1, 1, 4, "VALID", {0}},
     };
     static float x[MAXN], w1[MAXN], b1[512], w2[MAXN], b2[512];
-    static float mid[MAXN], ref[MAXN], got[MAXN];
+    static float mid[MAXN], ref[MAXN], got[MAXN], flat[MAXN];
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
         const int k = cases[ci].k, M = cases[ci].M, s = cases[ci].s;
@@ -1119,6 +1126,12 @@ TEST(depthwise_pointwise_strips)
             spatia_nn_model_destroy(mdl);
             double e = rel_err(got, ref, n);
             ASSERT_MSG(e <= 1e-5, "case %zu strips %d: error %g", ci, strip, e);
+            /* same kernels, same order per element: bit for bit */
+            if (!strip)
+                memcpy(flat, got, n * sizeof *got);
+            else
+                ASSERT_MSG(!memcmp(flat, got, n * sizeof *got),
+                           "case %zu: strips differ from the unsplit run", ci);
         }
         tm_free(&m);
     }
@@ -1461,11 +1474,11 @@ TEST(se_gate_folded_into_depthwise)
     tm_free(&m[1]);
 }
 
-/* The own depthwise kernel (AVX-512 CPUs: up to 32 channels, 5x5 stride 1
- * with any count): one to seven
- * 16-channel blocks with a masked tail, interior runs of four pixels and
- * the checked border path, 3x3 / 5x5 (filters in registers) and other
- * windows, strides, dilations, every padding kind. */
+/* The own depthwise kernel through whole models (on AVX-512 CPUs the
+ * planner takes it for every multiplier-1 depthwise convolution): one to
+ * seven 16-channel blocks with a masked tail, pixel groups and the checked
+ * borders, 3x3 / 5x5 and other windows, strides, dilations, every padding
+ * kind. */
 TEST(depthwise_own_kernel)
 {
     static const conv_case cases[] = {
@@ -1482,6 +1495,138 @@ TEST(depthwise_own_kernel)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         ASSERT_MSG(!conv_case_run(&cases[i]), "case %zu", i);
+}
+
+/* The own depthwise kernel called directly on every path: strides 1 and 2,
+ * 3x3 / 5x5 / 3x5 / other windows, channel counts with masked tails,
+ * widths that are not a multiple of the 16/8/4-pixel groups (and smaller
+ * than the window), SAME / VALID / explicit asymmetric padding, vertical
+ * and horizontal dilation, a strided output, a hard-swish epilogue, and
+ * rows computed in two calls (row0). Inputs, filters and bias are
+ * allocated to their exact sizes (ASan sees any read outside them); the
+ * output must equal bit for bit a scalar fmaf sum in the documented order
+ * (bias, then the taps inside the image in row-major window order), stay
+ * within 1e-5 of the double reference, and leave the stride gaps alone. */
+TEST(depthwise_own_kernel_direct)
+{
+    static const struct {
+        int H, W, C, kh, kw, s, d, dwl, extra, hs;
+        int pads[4]; /* t,b,l,r; -1: SAME */
+    } cases[] = {
+        {9, 37, 64, 3, 3, 1, 1, 1, 0, 0, {-1}},
+        {8, 23, 17, 3, 3, 2, 1, 1, 0, 0, {-1}},
+        {7, 40, 72, 5, 5, 1, 1, 1, 0, 0, {-1}},
+        {11, 29, 130, 5, 5, 2, 1, 1, 3, 0, {-1}},
+        {6, 19, 8, 3, 3, 1, 1, 1, 0, 1, {-1}},
+        {10, 35, 16, 5, 5, 1, 1, 1, 0, 0, {0, 0, 0, 0}},
+        {9, 33, 24, 3, 3, 2, 1, 1, 0, 0, {0, 0, 0, 0}},
+        {8, 21, 33, 3, 3, 1, 1, 1, 0, 0, {2, 0, 3, 1}},
+        {9, 26, 48, 5, 5, 2, 1, 1, 5, 1, {0, 3, 1, 4}},
+        {5, 2, 20, 5, 5, 1, 1, 1, 0, 0, {-1}},
+        {4, 5, 40, 5, 5, 2, 1, 1, 0, 0, {-1}},
+        {3, 1, 16, 3, 3, 1, 1, 1, 0, 0, {-1}},
+        {12, 18, 32, 3, 5, 1, 1, 1, 0, 0, {-1}},
+        {13, 20, 18, 3, 3, 1, 2, 1, 0, 0, {-1}},
+        {10, 17, 19, 3, 3, 1, 1, 2, 0, 0, {-1}},
+        {9, 15, 21, 2, 4, 2, 1, 1, 0, 0, {-1}},
+        {6, 64, 96, 5, 5, 1, 1, 1, 0, 0, {-1}},
+        {6, 70, 64, 3, 3, 2, 1, 1, 0, 0, {-1}},
+    };
+    if (!nn_dw_available())
+        TEST_SKIP("no AVX-512F: the own depthwise kernel does not run here");
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
+        const int kh = cases[ci].kh, kw = cases[ci].kw, s = cases[ci].s;
+        const int dh = cases[ci].d, dwl = cases[ci].dwl;
+        const int ekh = (kh - 1) * dh + 1, ekw = (kw - 1) * dwl + 1;
+        int pad[4], OH, OW;
+        if (cases[ci].pads[0] < 0) {
+            same_pad(H, kh, s, dh, &pad[0], &pad[1]);
+            same_pad(W, kw, s, dwl, &pad[2], &pad[3]);
+        } else {
+            memcpy(pad, cases[ci].pads, sizeof pad);
+        }
+        OH = (H + pad[0] + pad[1] - ekh) / s + 1;
+        OW = (W + pad[2] + pad[3] - ekw) / s + 1;
+        const size_t os = (size_t)C + (size_t)cases[ci].extra;
+        const size_t ny = (size_t)OH * OW * os;
+        float *x = malloc((size_t)H * W * C * sizeof *x);
+        float *w = malloc((size_t)kh * kw * C * sizeof *w);
+        float *b = malloc((size_t)C * sizeof *b);
+        float *y = malloc(ny * sizeof *y), *ref = malloc(ny * sizeof *ref);
+        float *dref = malloc((size_t)OH * OW * C * sizeof *dref);
+        ASSERT(x && w && b && y && ref && dref);
+        tm_fill(x, (size_t)H * W * C, 150 + (uint32_t)ci, -1, 1);
+        tm_fill(w, (size_t)kh * kw * C, 151, -1, 1);
+        tm_fill(b, (size_t)C, 152, -1, 1);
+        const float lo = cases[ci].hs ? -2.5f : -INFINITY;
+        const float hi = cases[ci].hs ? 4.0f : INFINITY, hsk = 0.1666259765625f;
+        for (size_t i = 0; i < ny; i++)
+            ref[i] = y[i] = -7.0f; /* stride gaps keep this */
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++)
+                for (int c = 0; c < C; c++) {
+                    float acc = b[c];
+                    for (int ky = 0; ky < kh; ky++)
+                        for (int kx = 0; kx < kw; kx++) {
+                            int iy = oy * s - pad[0] + ky * dh;
+                            int ix = ox * s - pad[2] + kx * dwl;
+                            if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                                continue;
+                            acc = fmaf(x[((size_t)iy * W + ix) * C + c],
+                                       w[(size_t)(ky * kw + kx) * C + c], acc);
+                        }
+                    acc = fminf(fmaxf(acc, lo), hi);
+                    if (cases[ci].hs)
+                        acc =
+                            (acc * hsk) * fminf(fmaxf(acc + 3.0f, 0.0f), 6.0f);
+                    ref[((size_t)oy * OW + ox) * os + (size_t)c] = acc;
+                }
+        ref_conv(x, 1, H, W, C, w, kh, kw, C, 1, b, s, s, dh, dwl, pad, OH, OW,
+                 lo, hi, dref);
+        nn_dw d = {.H = H,
+                   .W = W,
+                   .C = C,
+                   .OH = OH,
+                   .OW = OW,
+                   .kh = kh,
+                   .kw = kw,
+                   .sh = s,
+                   .sw = s,
+                   .dh = dh,
+                   .dw = dwl,
+                   .pad_top = pad[0],
+                   .pad_left = pad[2],
+                   .lo = lo,
+                   .hi = hi,
+                   .hardswish = cases[ci].hs,
+                   .hs_scale = hsk,
+                   .w = w,
+                   .bias = b,
+                   .out_stride = os};
+        d.tile = nn_dw_tile(&d);
+        const int half = OH / 2;
+        nn_dw_run(&d, x, y, 0, half, NULL);
+        nn_dw_run(&d, x, y + (size_t)half * OW * os, half, OH, NULL);
+        size_t bad = ny;
+        for (size_t i = 0; i < ny && bad == ny; i++)
+            if (memcmp(&y[i], &ref[i], sizeof y[i]))
+                bad = i;
+        ASSERT_MSG(bad == ny, "case %zu: element %zu is %.9g, want %.9g", ci,
+                   bad, bad < ny ? y[bad] : 0, bad < ny ? ref[bad] : 0);
+        if (!cases[ci].hs) {
+            for (size_t i = 0; i < (size_t)OH * OW; i++)
+                memcpy(&ref[i * C], &y[i * os], (size_t)C * sizeof *y);
+            double e = rel_err(ref, dref, (size_t)OH * OW * C);
+            ASSERT_MSG(e <= 1e-5, "case %zu: error %g", ci, e);
+        }
+        free(x);
+        free(w);
+        free(b);
+        free(y);
+        free(ref);
+        free(dref);
+    }
 }
 
 /* Two depthwise convolutions written straight into channel slices of a
@@ -1531,7 +1676,11 @@ TEST(depthwise_into_concat_view)
 
 /* 1x1 -> depthwise convolution pairs ("expand" pairs) run in row strips
  * that recompute the rows their windows share (strip_kb = 1) must give
- * the unsplit result: strides, windows, padding kinds, multiplier. */
+ * the unsplit result, bit for bit: strides, windows, padding kinds,
+ * multiplier (XNNPACK's depthwise operator per strip), channel tails (8,
+ * 17, 40, 72, 130) and widths off the pixel groups (the own kernel on
+ * AVX-512 CPUs, reading each strip's rows with the image padding only at
+ * the first and last strip), with and without strip groups. */
 TEST(pointwise_depthwise_strips)
 {
     static const struct {
@@ -1544,9 +1693,14 @@ TEST(pointwise_depthwise_strips)
         {66, 6, 4, 16, 5, 1, 1, 0, "SAME", {0}},
         {60, 7, 6, 16, 5, 1, 2, 0, "VALID", {0}},
         {40, 8, 3, 16, 3, 2, 1, 0, "EXPLICIT", {2, 1, 0, 2}},
+        {41, 21, 6, 17, 3, 1, 1, 0, "SAME", {0}},
+        {38, 19, 5, 72, 3, 1, 2, 0, "SAME", {0}},
+        {60, 13, 4, 40, 5, 1, 2, 0, "EXPLICIT", {1, 3, 2, 1}},
+        {70, 13, 7, 8, 5, 1, 1, 0, "EXPLICIT", {0, 2, 4, 0}},
+        {34, 14, 3, 130, 3, 1, 1, 0, "VALID", {0}},
     };
     static float x[MAXN], w1[MAXN], b1[512], w2[MAXN], b2[512];
-    static float mid[MAXN], ref[MAXN], got[MAXN];
+    static float mid[MAXN], ref[MAXN], got[MAXN], flat[MAXN];
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
         const int CT = cases[ci].CT, k = cases[ci].k, M = cases[ci].M;
@@ -1616,6 +1770,12 @@ TEST(pointwise_depthwise_strips)
             spatia_nn_model_destroy(mdl);
             double e = rel_err(got, ref, n);
             ASSERT_MSG(e <= 1e-5, "case %zu strips %d: error %g", ci, strip, e);
+            /* same kernels, same order per element: bit for bit */
+            if (!strip)
+                memcpy(flat, got, n * sizeof *got);
+            else
+                ASSERT_MSG(!memcmp(flat, got, n * sizeof *got),
+                           "case %zu: strips differ from the unsplit run", ci);
         }
         tm_free(&m);
     }
@@ -1860,6 +2020,7 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
           T(depthwise_small_pointwise_fused), T(strip_sigmoid_fused),
           T(se_gate_folded_into_depthwise), T(depthwise_own_kernel),
+          T(depthwise_own_kernel_direct),
           T(depthwise_into_concat_view), T(pointwise_depthwise_strips),
           T(topk_long_row), T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean))

@@ -1,13 +1,18 @@
 /*
  * dwconv.c - the AVX-512F depthwise convolution kernel (see dwconv.h).
  *
- * Work is split by output rows. Within a row, channels go in blocks of 16
- * (the last block masked); for each block the row's interior pixels (whole
- * window inside the image) run a loop whose window size is a compile-time
- * constant (3x3, 5x5) so that the 9 / 25 filter vectors stay in registers;
- * every other pixel (image borders, other window sizes) adds only the taps
- * that fall inside the image. Padding taps contribute nothing, as the zero
- * padding of TF does (0 * w).
+ * Work is split by output rows. A row goes in column tiles whose input
+ * window fits in L1, and within a tile in channel blocks of 16 (the last
+ * one masked). For a block, the tile's pixels go in groups of 16, 8, 4
+ * (the last group of a span may overlap the one before: it recomputes the
+ * same values) with one accumulator per pixel; the window width, the
+ * stride and the group size are compile-time constants (dw_group), so the
+ * group's input vectors are loaded once each and fed to every accumulator
+ * whose window covers them. Window rows in the padding are skipped for the
+ * whole row; groups near the left or right edge skip the input columns
+ * outside the image (a compile-time checked variant), groups inside the
+ * image load without checks and, for full blocks, without a mask. Padding
+ * taps contribute nothing, as the zero padding of TF does (0 * w).
  *
  * The kernel is compiled for AVX-512F with a function attribute, so the
  * rest of the library keeps the baseline instruction set; nn_dw_available
@@ -23,14 +28,16 @@
 #include <immintrin.h>
 #define DW_TARGET __attribute__((target("avx512f")))
 #define DW_INLINE DW_TARGET __attribute__((always_inline)) static inline
+#define DW_NMAX   16 /* output pixels per group at most */
 #endif
 
 int nn_dw_tile(const nn_dw *p)
 {
     size_t per = (size_t)p->kh * (size_t)p->sw * (size_t)p->C * sizeof(float);
     size_t t = per ? ((size_t)16 << 10) / per : 1;
-    t = t < 4 ? 4 : t;
-    return t < 1 ? 1 : (t > (size_t)p->OW ? (p->OW > 0 ? p->OW : 1) : (int)t);
+    t = (t + 8) / 16 * 16; /* whole groups of 16 pixels */
+    t = t < 16 ? 16 : t;
+    return t > (size_t)p->OW ? (p->OW > 0 ? p->OW : 1) : (int)t;
 }
 
 int nn_dw_available(void)
@@ -43,6 +50,22 @@ int nn_dw_available(void)
 }
 
 #ifdef DW_X86
+
+/* Loads the channels of mask m (a prefix of the 16) at q. AddressSanitizer
+ * does not check masked vector loads, so a sanitized build also reads the
+ * first and the last lane of the mask as scalars: it then reports a load
+ * outside the tensors as it would a plain one. */
+DW_INLINE __m512 dw_load(__mmask16 m, const float *q)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    if (m) {
+        volatile float a = q[0], z = q[31 - __builtin_clz((unsigned)m)];
+        (void)a;
+        (void)z;
+    }
+#endif
+    return _mm512_maskz_loadu_ps(m, q);
+}
 
 /* clamp, then the optional hard-swish, in the order TF computes them */
 DW_INLINE __m512 dw_epilogue(const nn_dw *p, __m512 v)
@@ -83,8 +106,8 @@ DW_INLINE __m512 dw_pixel_checked(const nn_dw *p, int iy0, int ix0, int c0,
             const int ix = ix0 + kx * p->dw;
             if (ix < 0 || ix >= p->W)
                 continue;
-            __m512 xv = _mm512_maskz_loadu_ps(m, xr + (size_t)ix * p->C);
-            __m512 wv = _mm512_maskz_loadu_ps(m, wr + (size_t)kx * p->C);
+            __m512 xv = dw_load(m, xr + (size_t)ix * p->C);
+            __m512 wv = dw_load(m, wr + (size_t)kx * p->C);
             acc = _mm512_fmadd_ps(xv, wv, acc);
         }
     }
@@ -104,95 +127,209 @@ DW_INLINE void dw_checked(const nn_dw *p, int iy0, float *yrow, int from,
     }
 }
 
-/* Interior pixels [oxa, oxb) of a row whose window rows are all inside the
- * image; xrow is input row iy0. KH, KW are constants at each call. */
-DW_INLINE void dw_interior(const nn_dw *p, const float *xrow, float *yrow,
-                           int oxa, int oxb, int c0, __mmask16 m, __m512 b,
-                           const int KH, const int KW)
+/* Hard-swish over the n clamped pixels stored at y (out_stride apart). */
+static DW_TARGET __attribute__((noinline)) void
+dw_hardswish(const nn_dw *p, float *y, int n, __mmask16 m)
 {
-    __m512 wv[25];
-    const size_t rs = (size_t)p->dh * p->W * p->C, cs = (size_t)p->dw * p->C;
-#pragma GCC unroll 25
-    for (int t = 0; t < KH * KW; t++)
-        wv[t] = _mm512_maskz_loadu_ps(m, p->w + (size_t)t * p->C + c0);
-    /* four pixels at a time: four independent accumulator chains hide
-     * the latency of the multiply-adds */
-    int ox = oxa;
-    const size_t ps = (size_t)p->sw * p->C;
-    for (; ox + 4 <= oxb; ox += 4) {
-        const float *xp = xrow + (size_t)(ox * p->sw - p->pad_left) * p->C + c0;
-        __m512 a0 = b, a1 = b, a2 = b, a3 = b;
+    for (int j = 0; j < n; j++) {
+        float *q = y + (size_t)j * p->out_stride;
+        __m512 v = dw_load(m, q);
+        __m512 t = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
+        t = _mm512_max_ps(t, _mm512_setzero_ps());
+        t = _mm512_min_ps(t, _mm512_set1_ps(6.0f));
+        dw_store(
+            q, m,
+            _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(p->hs_scale)), t));
+    }
+}
+
+/* N consecutive output pixels from column ox of the row whose window
+ * starts at input row iy0, window rows [kya, kyb) (the others fall in the
+ * padding); acc starts from the bias. Each input vector loaded feeds every
+ * output of the group whose window covers it (up to KW multiply-adds at
+ * stride 1); the KW filter vectors of the current window row stay in
+ * registers. With CK (columns near the image's left or right edge), input
+ * columns outside the image are skipped: padding taps add nothing, as in
+ * dw_pixel_checked. Per output the taps still go in row-major window
+ * order: rows ascending, within a row the input columns (hence the window
+ * columns) ascending. Horizontal dilation 1; KW, S, N, CK are constants at
+ * each call. */
+DW_INLINE void dw_group(const nn_dw *p, int iy0, int kya, int kyb, int ox,
+                        float *yrow, int c0, __mmask16 m, __m512 b,
+                        const int KW, const int S, const int N, const int CK)
+{
+    __m512 acc[DW_NMAX];
+#pragma GCC unroll 16
+    for (int j = 0; j < N; j++)
+        acc[j] = b;
+    const size_t C = (size_t)p->C;
+    const int ix0 = ox * S - p->pad_left;
+    for (int ky = kya; ky < kyb; ky++) {
+        const float *xr = p->x + (size_t)(iy0 + ky * p->dh) * p->W * C + c0;
+        const float *wr = p->w + (size_t)ky * KW * C + c0;
+        __m512 wv[5];
 #pragma GCC unroll 5
-        for (int ky = 0; ky < KH; ky++)
-#pragma GCC unroll 5
-            for (int kx = 0; kx < KW; kx++) {
-                const float *q = xp + ky * rs + kx * cs;
-                const __m512 wt = wv[ky * KW + kx];
-                a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q), wt, a0);
-                a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + ps), wt, a1);
-                a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 2 * ps), wt,
-                                     a2);
-                a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 3 * ps), wt,
-                                     a3);
+        for (int kx = 0; kx < KW; kx++)
+            wv[kx] = dw_load(m, wr + kx * C);
+#pragma GCC unroll 40
+        for (int i = 0; i < (N - 1) * S + KW; i++) {
+            if (CK && (unsigned)(ix0 + i) >= (unsigned)p->W)
+                continue;
+            __m512 v = dw_load(m, xr + (ptrdiff_t)(ix0 + i) * (ptrdiff_t)C);
+            /* one load in a register for all its multiply-adds: keeps
+             * the compiler from folding it into each of them */
+            __asm__("" : "+v"(v));
+#pragma GCC unroll 16
+            for (int j = 0; j < N; j++) {
+                const int kx = i - j * S;
+                if (kx >= 0 && kx < KW)
+                    acc[j] = _mm512_fmadd_ps(v, wv[kx], acc[j]);
             }
-        float *yp = yrow + (size_t)ox * p->out_stride + c0;
-        dw_store(yp, m, dw_epilogue(p, a0));
-        dw_store(yp + p->out_stride, m, dw_epilogue(p, a1));
-        dw_store(yp + 2 * p->out_stride, m, dw_epilogue(p, a2));
-        dw_store(yp + 3 * p->out_stride, m, dw_epilogue(p, a3));
+        }
     }
-    for (; ox < oxb; ox++) {
-        const float *xp = xrow + (size_t)(ox * p->sw - p->pad_left) * p->C + c0;
-        __m512 acc = b;
-#pragma GCC unroll 5
-        for (int ky = 0; ky < KH; ky++)
-#pragma GCC unroll 5
-            for (int kx = 0; kx < KW; kx++)
-                acc = _mm512_fmadd_ps(
-                    _mm512_maskz_loadu_ps(m, xp + ky * rs + kx * cs),
-                    wv[ky * KW + kx], acc);
-        dw_store(yrow + (size_t)ox * p->out_stride + c0, m,
-                 dw_epilogue(p, acc));
+    float *yp = yrow + (size_t)ox * p->out_stride + c0;
+    const __m512 lo = _mm512_set1_ps(p->lo), hi = _mm512_set1_ps(p->hi);
+#pragma GCC unroll 16
+    for (int j = 0; j < N; j++)
+        dw_store(yp + j * p->out_stride, m,
+                 _mm512_min_ps(_mm512_max_ps(acc[j], lo), hi));
+    if (p->hardswish) /* on the stored values: no constants live above */
+        dw_hardswish(p, yp, N, m);
+}
+
+/* A group of N at ox: unchecked when its windows lie inside the image's
+ * columns [oxa, oxb), else checked (full blocks load without a mask). */
+DW_INLINE void dw_group_at(const nn_dw *p, int iy0, int kya, int kyb, int ox,
+                           int oxa, int oxb, float *yrow, int c0, __mmask16 m,
+                           __m512 b, const int KW, const int S, const int N)
+{
+    if (ox < oxa || ox + N > oxb)
+        dw_group(p, iy0, kya, kyb, ox, yrow, c0, m, b, KW, S, N, 1);
+    else if (m == (__mmask16)0xFFFF)
+        dw_group(p, iy0, kya, kyb, ox, yrow, c0, (__mmask16)0xFFFF, b, KW, S, N,
+                 0);
+    else
+        dw_group(p, iy0, kya, kyb, ox, yrow, c0, m, b, KW, S, N, 0);
+}
+
+/* Pixels [xa, xb) of a row (window rows [kya, kyb) inside the image) in
+ * groups of 16, 8, 4 and 1; a span of at least 4 pixels ends with a group
+ * of 4 that overlaps the previous one (recomputing the same values) rather
+ * than single pixels. */
+DW_INLINE void dw_span(const nn_dw *p, int iy0, int kya, int kyb, float *yrow,
+                       int xa, int xb, int oxa, int oxb, int c0, __mmask16 m,
+                       __m512 b, const int KW, const int S)
+{
+    int ox = xa;
+    for (; ox + 16 <= xb; ox += 16)
+        dw_group_at(p, iy0, kya, kyb, ox, oxa, oxb, yrow, c0, m, b, KW, S, 16);
+    if (ox + 8 <= xb) {
+        dw_group_at(p, iy0, kya, kyb, ox, oxa, oxb, yrow, c0, m, b, KW, S, 8);
+        ox += 8;
     }
+    if (ox + 4 <= xb) {
+        dw_group_at(p, iy0, kya, kyb, ox, oxa, oxb, yrow, c0, m, b, KW, S, 4);
+        ox += 4;
+    }
+    if (ox < xb && xb - xa >= 4) { /* 1-3 left: overlap the last 4 */
+        dw_group_at(p, iy0, kya, kyb, xb - 4, oxa, oxb, yrow, c0, m, b, KW, S,
+                    4);
+        return;
+    }
+    for (; ox < xb; ox++)
+        dw_group_at(p, iy0, kya, kyb, ox, oxa, oxb, yrow, c0, m, b, KW, S, 1);
+}
+
+/* Prefetches into L2 the channels [c0, c0 + 16) of the input the next
+ * output row reads and this one does not (rows below the window, the
+ * columns of tile [xa, xb)). The kernel walks the input by 16-channel
+ * blocks, a pattern the hardware prefetchers follow poorly when the input
+ * comes from memory; L2, not L1: input rows a power-of-two number of
+ * lines apart would evict each other from L1 before use. */
+DW_INLINE void dw_prefetch(const nn_dw *p, int iy0, int xa, int xb, int c0)
+{
+    int ra = iy0 + (p->kh - 1) * p->dh + 1, rb = ra + p->sh;
+    int ca = xa * p->sw - p->pad_left;
+    int cb = (xb - 1) * p->sw - p->pad_left + (p->kw - 1) * p->dw + 1;
+    ra = ra < 0 ? 0 : ra;
+    rb = rb > p->H ? p->H : rb;
+    ca = ca < 0 ? 0 : ca;
+    cb = cb > p->W ? p->W : cb;
+    for (int r = ra; r < rb; r++) {
+        const float *q = p->x + ((size_t)r * p->W + ca) * p->C + c0;
+        for (int c = ca; c < cb; c++, q += p->C)
+            _mm_prefetch((const char *)q, _MM_HINT_T1);
+    }
+}
+
+/* Output row oy, columns in tiles (all channel blocks of a tile before the
+ * next tile). KW, S: window width and column stride of the grouped path
+ * (horizontal dilation 1), or 0 (other windows: every pixel on the
+ * per-pixel checked path). */
+DW_INLINE void dw_row_t(const nn_dw *p, int oy, const int KW, const int S)
+{
+    const int iy0 = oy * p->sh - p->pad_top;
+    /* window rows inside the image: [kya, kyb) */
+    int kya = iy0 >= 0 ? 0 : (-iy0 + p->dh - 1) / p->dh;
+    int kyb = iy0 < p->H ? (p->H - 1 - iy0) / p->dh + 1 : 0;
+    if (kyb > p->kh)
+        kyb = p->kh;
+    if (kyb < kya)
+        kyb = kya;
+    /* columns whose window lies inside the image: [oxa, oxb) */
+    const int num = p->W - 1 - (p->kw - 1) * p->dw + p->pad_left;
+    const int oxa = (p->pad_left + p->sw - 1) / p->sw;
+    const int oxb = num >= 0 ? num / p->sw + 1 : 0;
+    float *yrow = p->y + (size_t)(oy - p->row0) * p->OW * p->out_stride;
+
+    for (int xa = 0; xa < p->OW; xa += p->tile) {
+        const int xb = xa + p->tile < p->OW ? xa + p->tile : p->OW;
+        for (int c0 = 0; c0 < p->C; c0 += 16) {
+            dw_prefetch(p, iy0, xa, xb, c0);
+            const __mmask16 m = p->C - c0 >= 16
+                                    ? (__mmask16)0xFFFF
+                                    : (__mmask16)((1u << (p->C - c0)) - 1);
+            const __m512 b =
+                p->bias ? dw_load(m, p->bias + c0) : _mm512_setzero_ps();
+            if (KW)
+                dw_span(p, iy0, kya, kyb, yrow, xa, xb, oxa, oxb, c0, m, b, KW,
+                        S);
+            else
+                dw_checked(p, iy0, yrow, xa, xb, c0, m, b);
+        }
+    }
+}
+
+static DW_TARGET void dw_row_k3s1(const nn_dw *p, int oy)
+{
+    dw_row_t(p, oy, 3, 1);
+}
+static DW_TARGET void dw_row_k3s2(const nn_dw *p, int oy)
+{
+    dw_row_t(p, oy, 3, 2);
+}
+static DW_TARGET void dw_row_k5s1(const nn_dw *p, int oy)
+{
+    dw_row_t(p, oy, 5, 1);
+}
+static DW_TARGET void dw_row_k5s2(const nn_dw *p, int oy)
+{
+    dw_row_t(p, oy, 5, 2);
+}
+static DW_TARGET void dw_row_any(const nn_dw *p, int oy)
+{
+    dw_row_t(p, oy, 0, 0);
 }
 
 static DW_TARGET void dw_row(const nn_dw *p, int oy)
 {
-    const int iy0 = oy * p->sh - p->pad_top;
-    const int full = iy0 >= 0 && iy0 + (p->kh - 1) * p->dh < p->H;
-    /* interior columns: ox * sw - pad_left >= 0 and the last tap < W */
-    const int num = p->W - 1 - (p->kw - 1) * p->dw + p->pad_left;
-    int oxa = (p->pad_left + p->sw - 1) / p->sw;
-    int oxb = num >= 0 ? num / p->sw + 1 : 0;
-    if (oxb > p->OW)
-        oxb = p->OW;
-    if (!full || oxa >= oxb)
-        oxa = oxb = 0;
-    float *yrow = p->y + (size_t)(oy - p->row0) * p->OW * p->out_stride;
-    const float *xrow = p->x + (size_t)(full ? iy0 : 0) * p->W * p->C;
-
-    /* columns in tiles whose input window fits in L1, all channel blocks
-     * of a tile before the next tile */
-    for (int xa = 0; xa < p->OW; xa += p->tile) {
-        const int xb = xa + p->tile < p->OW ? xa + p->tile : p->OW;
-        const int ia = oxa > xa ? (oxa < xb ? oxa : xb) : xa;
-        const int ib = oxb < xb ? (oxb > ia ? oxb : ia) : xb;
-        for (int c0 = 0; c0 < p->C; c0 += 16) {
-            const __mmask16 m = p->C - c0 >= 16
-                                    ? (__mmask16)0xFFFF
-                                    : (__mmask16)((1u << (p->C - c0)) - 1);
-            const __m512 b = p->bias ? _mm512_maskz_loadu_ps(m, p->bias + c0)
-                                     : _mm512_setzero_ps();
-            dw_checked(p, iy0, yrow, xa, ia, c0, m, b);
-            if (p->kh == 3 && p->kw == 3)
-                dw_interior(p, xrow, yrow, ia, ib, c0, m, b, 3, 3);
-            else if (p->kh == 5 && p->kw == 5)
-                dw_interior(p, xrow, yrow, ia, ib, c0, m, b, 5, 5);
-            else
-                dw_checked(p, iy0, yrow, ia, ib, c0, m, b);
-            dw_checked(p, iy0, yrow, ib, xb, c0, m, b);
-        }
-    }
+    const int k = p->dw == 1 && (p->sw == 1 || p->sw == 2) ? p->kw : 0;
+    if (k == 3)
+        (p->sw == 1 ? dw_row_k3s1 : dw_row_k3s2)(p, oy);
+    else if (k == 5)
+        (p->sw == 1 ? dw_row_k5s1 : dw_row_k5s2)(p, oy);
+    else
+        dw_row_any(p, oy);
 }
 
 static void dw_task(void *ctx, size_t i)

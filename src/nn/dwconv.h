@@ -4,13 +4,18 @@
  *
  * XNNPACK's depthwise kernels read every filter tap from memory next to
  * every input tap (two loads per multiply-add) through an indirection
- * buffer. This kernel keeps the filter of a 16-channel block in registers
- * for a whole output row (3x3 and 5x5 windows), so an interior output
- * pixel costs one load per multiply-add; border pixels take a checked
- * path. The bias, the clamp and an optional hard-swish epilogue
- * ((v * hs_scale) * relu6(v + 3), as TF writes it) are applied before the
- * single store. Float32 throughout; per output element the sum runs over
- * the taps in row-major window order starting from the bias.
+ * buffer. This kernel computes a row in groups of up to 16 output pixels
+ * per 16-channel block, accumulators in registers: for each window row it
+ * holds that row's filter vectors and loads each input vector once for
+ * all the outputs of the group whose window covers it (3 or 5
+ * multiply-adds at stride 1, 1-3 at stride 2). Windows 3 and 5 wide,
+ * strides 1 and 2 run this way, at the image borders too (taps in the
+ * padding skipped); other windows take a per-pixel checked path. The
+ * bias, the clamp and an optional hard-swish
+ * ((v * hs_scale) * relu6(v + 3), as TF writes it) are applied at the
+ * store. Float32 throughout; per output element the sum runs over the
+ * taps inside the image in row-major window order starting from the bias
+ * (one fused multiply-add each), whatever the path.
  */
 #ifndef SPATIA_NN_DWCONV_H
 #define SPATIA_NN_DWCONV_H
@@ -18,14 +23,16 @@
 #include <stddef.h>
 
 /* Where the planner prefers this kernel to XNNPACK's, as measured on
- * CenterNet (AMD EPYC, AVX-512): up to 32 channels (16-24 channels run 2-3x
- * faster: XNNPACK's per-pixel overhead dominates when one 16-channel
- * iteration covers a pixel) and 5x5 windows at stride 1 (15-30% faster);
- * 3x3 and strided windows over 64+ channels stay on XNNPACK, which was as
- * fast or faster on those large memory-bound layers. */
+ * CenterNet (AMD EPYC Zen 4, one thread; bench/bench_dw per shape, inputs
+ * in cache and from memory, and per node in the whole model): everywhere
+ * but 3x3 windows at stride 2 over 64+ channels. Those are memory-bound
+ * layers where the two were within 10% of each other alone (either way
+ * from run to run) and the own kernel 8-10% slower inside the model
+ * (CenterNet's 256x256x64 expand strips and 64x64x192 input), so they
+ * stay on XNNPACK; 1.1-3x faster on all the others. */
 static inline int nn_dw_preferred(int channels, int kh, int kw, int sh, int sw)
 {
-    return channels <= 32 || (kh == 5 && kw == 5 && sh == 1 && sw == 1);
+    return !(kh == 3 && kw == 3 && sh == 2 && sw == 2 && channels >= 64);
 }
 
 typedef struct nn_dw {
@@ -47,8 +54,9 @@ typedef struct nn_dw {
     int row0;
 } nn_dw;
 
-/* Columns per tile for p (set p->tile to it): the input window of a tile
- * stays within about 16 KiB of L1. */
+/* Columns per tile for p (set p->tile to it): a multiple of 16 pixels (or
+ * the whole row) whose input window stays within about 16 KiB of L1 while
+ * the tile's channel blocks run. */
 int nn_dw_tile(const nn_dw *p);
 
 /* 1 when this CPU runs the kernel (AVX-512F), else 0. */

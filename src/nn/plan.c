@@ -1411,8 +1411,10 @@ static int make_fold(nn_graph *g, nn_plan *p, int s)
  * at step s + 1. Strip i computes the rows of the 1x1 output that output
  * rows [r0, r1) of the depthwise convolution read into the first rows of
  * the intermediate's buffer, then those depthwise rows (image padding at
- * the first and last strip). Returns 0 (done), 1 (XNNPACK refused) or
- * SPATIA_NOMEM. */
+ * the first and last strip), on the own kernel when own_dw takes the node
+ * (per strip its parameters with the strip's rows as the image), else on
+ * one XNNPACK operator per strip. Returns 0 (done), 1 (XNNPACK refused)
+ * or SPATIA_NOMEM. */
 static int make_expand(nn_graph *g, nn_plan *p, int s)
 {
     nn_step *sc = &p->steps[s], *sd = &p->steps[s + 1];
@@ -1438,9 +1440,17 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     xnn_operator_t *ops = calloc(2 * (size_t)n, sizeof *ops);
     float *ohwi = malloc((size_t)ci * (size_t)CT * sizeof *ohwi);
 
-    if (!ops || !ohwi) {
+    int nomem = 0;
+    nn_dw *own = own_dw(g, d, ystride, &nomem), *sdw = NULL;
+    if (own) { /* the own kernel's parameters per strip */
+        sdw = calloc((size_t)n, sizeof *sdw);
+        nomem = !sdw;
+    }
+    if (!ops || !ohwi || nomem) {
         free(ops);
         free(ohwi);
+        free(own);
+        free(sdw);
         return SPATIA_NOMEM;
     }
     for (int i = 0; i < ci; i++) /* HWIO (1x1) -> OHWI */
@@ -1453,6 +1463,8 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     if (groups > 1 && !gmem) {
         free(ops);
         free(ohwi);
+        free(own);
+        free(sdw);
         return SPATIA_NOMEM;
     }
     for (int i = 0; i < n && st == xnn_status_success; i++) {
@@ -1474,6 +1486,16 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
             st = xnn_setup_convolution2d_nhwc_f32(
                 ops[2 * i], 1, (size_t)(last - first), (size_t)W,
                 (const float *)sc->in[0] + (size_t)first * W * ci, bp, pool);
+        if (own) {
+            /* the strip's rows [first, last) of the intermediate as the
+             * image, with the padding of the whole image at the first and
+             * last strip, as for the XNNPACK operator below */
+            sdw[i] = *own;
+            sdw[i].H = last - first;
+            sdw[i].pad_top = top;
+            sdw[i].OH = r1 - r0;
+            continue;
+        }
         if (st == xnn_status_success)
             st = xnn_create_convolution2d_nhwc_f32(
                 (uint32_t)top, (uint32_t)d->a.pad[3], (uint32_t)bot,
@@ -1488,11 +1510,13 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
                 (float *)sd->out[0] + (size_t)r0 * OW * ystride, pool);
     }
     free(ohwi);
+    free(own);
     if (st != xnn_status_success) {
         for (int i = 0; i < 2 * n; i++)
             if (ops[i])
                 xnn_delete_operator(ops[i]);
         free(ops);
+        free(sdw);
         nn_free_aligned(gmem);
         return st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
     }
@@ -1500,6 +1524,9 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     sd->gmem = gmem;
     sd->strips = ops;
     sd->nstrips = n;
+    sd->dw = sdw;
+    sd->expand = 1;
+    sd->strip_rows = rows;
     sd->strip_groups = groups;
     sd->strip_buf = buf;
     p->xnn_ops += 2;
@@ -1726,12 +1753,22 @@ static int run_strips(const nn_plan *p, int s, int from, int to, int k,
 {
     const nn_step *st = &p->steps[s], *sd = &p->steps[s - 1];
     for (int i = from; i < to; i++) {
+        float *bp = (st->gmem ? st->gmem : (float *)sd->out[0]) +
+                    (size_t)k * st->strip_buf;
+        if (st->dw && st->expand) { /* 1x1, then the own depthwise kernel */
+            const nn_dw *d = &st->dw[i];
+            if (xnn_run_operator(st->strips[2 * i], pool) != xnn_status_success)
+                return -1;
+            nn_dw_run(d, bp,
+                      (float *)st->out[0] +
+                          (size_t)i * st->strip_rows * d->OW * d->out_stride,
+                      0, d->OH, pool);
+            continue;
+        }
         if (st->dw) {
             const int r0 = i * st->strip_rows, r1 = r0 + st->strip_rows;
-            nn_dw_run(st->dw, sd->in[0],
-                      (st->gmem ? st->gmem : (float *)sd->out[0]) +
-                          (size_t)k * st->strip_buf,
-                      r0, r1 < st->dw->OH ? r1 : st->dw->OH, pool);
+            nn_dw_run(st->dw, sd->in[0], bp, r0,
+                      r1 < st->dw->OH ? r1 : st->dw->OH, pool);
         } else if (xnn_run_operator(st->strips[2 * i], pool) !=
                    xnn_status_success) {
             return -1;

@@ -51,7 +51,8 @@ typedef struct nn_step {
     nn_stem *stem; /* own stem convolution kernel instead of XNNPACK, owned */
     nn_rs *rs;     /* own bilinear resize instead of XNNPACK, owned */
     /* own depthwise kernel (dwconv.h) instead of XNNPACK, owned: of this
-     * step, or of the previous one when this step runs strips */
+     * step, or of the previous one when this step runs strips, or (expand
+     * strips) an array of nstrips, the depthwise part of each strip */
     nn_dw *dw;
     /* own fused depthwise + small 1x1 kernel (dwpw.h) of this 1x1 step and
      * the depthwise step before it (skipped), owned */
@@ -61,6 +62,8 @@ typedef struct nn_step {
      * NULL: none. nstrips operators, owned */
     xnn_operator_t *sig;
     nn_fold fold;     /* SE gate folded into this step's depthwise filter */
+    int expand;       /* 1: expand strips (strips[2i] the 1x1 operator, then
+                         strips[2i+1] or dw[i] the depthwise one) */
     int strip_rows;   /* output rows per strip */
     int strip_groups; /* > 1: strips run in that many groups in parallel,
                          single-threaded operators, one buffer per group */
