@@ -9,10 +9,12 @@
 #include <stdint.h>
 
 #include "nn/dwconv.h"
+#include "nn/pwconv.h"
 #include "nn_testmodel.h"
 #include "spatia/error.h"
 #include "spatia/nn.h"
 #include "test.h"
+#include <pthreadpool.h>
 
 #define MAXN 65536
 
@@ -2011,6 +2013,224 @@ TEST(two_thread_arena_halves_and_mean)
     tm_free(&m);
 }
 
+/* The own 1x1 convolution kernel called directly: every K and N of
+ * {1, 3, 8, 16, 17, 18, 24, 40, 64, 72, 80, 130} (full zmm vectors, ymm
+ * tails, masked tails, several column chunks), 1, 13 and 37 pixels (ranges
+ * shorter than a tile, tiles plus an overlapped remainder), with and
+ * without bias, clamps, output pixels further apart than N (the gaps must
+ * stay untouched), on the calling thread and on 2 threads. Each element
+ * must equal, bit for bit, the documented order: the bias, then one fused
+ * multiply-add per k ascending, then the clamp. Buffers are allocated to
+ * the exact size, so ASan sees any access past them. */
+TEST(pointwise_own_kernel_direct)
+{
+    static const int ch[] = {1, 3, 8, 16, 17, 18, 24, 40, 64, 72, 80, 130};
+    static const int pixels[] = {1, 13, 37};
+    static const float clamp[4][2] = {
+        {-INFINITY, INFINITY}, {0, INFINITY}, {0, 6}, {-0.5f, 0.5f}};
+    const int nch = (int)(sizeof ch / sizeof ch[0]);
+    if (!nn_pw_available())
+        TEST_SKIP("no AVX-512F/VL: the own 1x1 kernel does not run here");
+    pthreadpool_t pool = pthreadpool_create(2);
+    ASSERT(pool != NULL);
+    int ci = 0;
+    for (int a = 0; a < nch; a++)
+        for (int b = 0; b < nch; b++)
+            for (int pi = 0; pi < 3; pi++, ci++) {
+                const int K = ch[a], N = ch[b], M = pixels[pi];
+                const size_t os = (size_t)N + (ci % 3 == 0 ? 3 : 0);
+                const size_t ny = (size_t)(M - 1) * os + (size_t)N;
+                const int has_b = ci % 2, cl = (ci / 2) % 4;
+                float *x = malloc((size_t)M * K * sizeof *x);
+                float *w = malloc((size_t)K * N * sizeof *w);
+                float *bias = malloc((size_t)N * sizeof *bias);
+                float *y = malloc(ny * sizeof *y);
+                ASSERT(x && w && bias && y);
+                tm_fill(x, (size_t)M * K, 300 + ci, -1, 1);
+                tm_fill(w, (size_t)K * N, 700 + ci, -1, 1);
+                tm_fill(bias, (size_t)N, 900 + ci, -1, 1);
+                nn_pw p;
+                ASSERT_EQ(nn_pw_init(&p, K, N, M, w, has_b ? bias : NULL,
+                                     clamp[cl][0], clamp[cl][1], os),
+                          0);
+                for (int t = 0; t < 2; t++) {
+                    for (size_t i = 0; i < ny; i++)
+                        y[i] = 12345.0f;
+                    nn_pw_run(&p, x, y, t ? pool : NULL);
+                    for (int i = 0; i < M; i++) {
+                        for (int n = 0; n < N; n++) {
+                            float acc = has_b ? bias[n] : 0.0f;
+                            for (int k = 0; k < K; k++)
+                                acc = fmaf(x[(size_t)i * K + k],
+                                           w[(size_t)k * N + n], acc);
+                            acc = fmaxf(acc, clamp[cl][0]);
+                            acc = fminf(acc, clamp[cl][1]);
+                            float got = y[(size_t)i * os + n];
+                            ASSERT_MSG(!memcmp(&got, &acc, sizeof got),
+                                       "K %d N %d M %d px %d ch %d thr %d: "
+                                       "%.9g != %.9g",
+                                       K, N, M, i, n, t + 1, got, acc);
+                        }
+                        for (size_t g = (size_t)N; g < os && i < M - 1; g++)
+                            ASSERT_MSG(y[(size_t)i * os + g] == 12345.0f,
+                                       "K %d N %d: gap written", K, N);
+                    }
+                }
+                nn_pw_free(&p);
+                free(x);
+                free(w);
+                free(bias);
+                free(y);
+            }
+    pthreadpool_destroy(pool);
+}
+
+/* Loads json with `threads`, runs x through it, copies output `name` (n
+ * floats) to y and fills *info. */
+static int run_info(const char *json, int threads, const float *x,
+                    const char *name, float *y, size_t n, spatia_nn_info *info)
+{
+    spatia_nn_model *mdl = NULL;
+    spatia_nn_opts o;
+    spatia_nn_tensor t;
+    char err[512];
+    spatia_nn_opts_default(&o);
+    o.threads = threads;
+    int rc = spatia_nn_model_load(json, &o, &mdl, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "load: %s\n", err);
+    if (!rc)
+        rc = spatia_nn_input(mdl, 0, &t);
+    if (!rc) {
+        memcpy(t.data, x, t.size);
+        rc = spatia_nn_run(mdl);
+    }
+    if (!rc)
+        rc = spatia_nn_output(mdl, spatia_nn_output_find(mdl, name), &t);
+    if (!rc && t.size != n * 4)
+        rc = SPATIA_RANGE;
+    if (!rc) {
+        memcpy(y, t.data, t.size);
+        spatia_nn_info_get(mdl, info);
+    }
+    spatia_nn_model_destroy(mdl);
+    return rc;
+}
+
+/* 1x1 convolutions the planner gives the own kernel (nn_pw_preferred:
+ * N % 16 in 1..8, one pixel, 128x128 pixels and more), as one-op models:
+ * with and without bias, Relu / Relu6 fused, pixel counts off the tiles,
+ * and two of them writing channel slices of a concat (output pixels 42
+ * floats apart), 1 and 2 threads, against the reference; on AVX-512 CPUs
+ * no XNNPACK operator may be left. */
+TEST(pointwise_own_kernel)
+{
+    static const struct {
+        int H, W, K, N, bias;
+        const char *act;
+    } cases[] = {
+        {5, 7, 72, 18, 1, "Relu6"},   {3, 11, 17, 24, 0, NULL},
+        {1, 1, 130, 130, 1, "Relu"},  {4, 9, 40, 72, 1, NULL},
+        {128, 128, 3, 16, 1, "Relu"}, {2, 13, 64, 8, 0, "Relu6"},
+        {7, 5, 1, 3, 1, NULL},
+    };
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, K = cases[ci].K;
+        const int N = cases[ci].N;
+        const size_t M = (size_t)H * W;
+        float *x = malloc(M * K * sizeof *x), *w = malloc(K * N * sizeof *w);
+        float *b = malloc(N * sizeof *b), *ref = malloc(M * N * sizeof *ref);
+        float *got = malloc(M * N * sizeof *got);
+        ASSERT(x && w && b && ref && got);
+        tm_fill(x, M * K, 40 + ci, -1, 1);
+        tm_fill(w, (size_t)K * N, 50 + ci, -1, 1);
+        tm_fill(b, (size_t)N, 60 + ci, -1, 1);
+        const char *act = cases[ci].act;
+        const float hi = !act ? INFINITY : !strcmp(act, "Relu") ? INFINITY : 6;
+        const int pad[4] = {0, 0, 0, 0};
+        ref_conv(x, 1, H, W, K, w, 1, 1, N, 0, cases[ci].bias ? b : NULL, 1, 1,
+                 1, 1, pad, H, W, act ? 0 : -INFINITY, hi, ref);
+        int xs[4] = {1, H, W, K}, ws[4] = {1, 1, K, N}, bs[1] = {N};
+        char at[1024];
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w", 4, ws, w);
+        tm_const_f(&m, "b", 1, bs, b);
+        if (cases[ci].bias)
+            tm_node(&m, "y", "_FusedConv2D", "x,w,b",
+                    conv_attrs(at, sizeof at, 1, 1, 1, 1, "VALID", NULL,
+                               "BiasAdd", act));
+        else if (act) { /* a separate activation, fused into the clamp */
+            tm_node(&m, "c", "Conv2D", "x,w",
+                    conv_attrs(at, sizeof at, 1, 1, 1, 1, "VALID", NULL, NULL,
+                               NULL));
+            tm_node(&m, "y", act, "c", "");
+        } else
+            tm_node(&m, "y", "Conv2D", "x,w",
+                    conv_attrs(at, sizeof at, 1, 1, 1, 1, "VALID", NULL, NULL,
+                               NULL));
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        for (int threads = 1; threads <= 2; threads++) {
+            spatia_nn_info info;
+            ASSERT_OK(run_info(json, threads, x, "y", got, M * N, &info));
+            double e = rel_err(got, ref, M * N);
+            ASSERT_MSG(e <= 1e-5, "case %zu, %d threads: error %g", ci, threads,
+                       e);
+            if (nn_pw_available())
+                ASSERT_EQ(info.xnn_ops, 0);
+        }
+        tm_free(&m);
+        free(x);
+        free(w);
+        free(b);
+        free(ref);
+        free(got);
+    }
+
+    /* two 1x1 convolutions into the slices of a concat, Relu moved in */
+    static float x[6 * 7 * 20], w1[20 * 18], w2[20 * 24], r1[42 * 18],
+        r2[42 * 24], ref[42 * 42], got[42 * 42];
+    int xs[4] = {1, 6, 7, 20}, w1s[4] = {1, 1, 20, 18}, w2s[4] = {1, 1, 20, 24};
+    const int pad[4] = {0, 0, 0, 0};
+    char a1[1024], a2[1024];
+    tm_fill(x, sizeof x / 4, 71, -1, 1);
+    tm_fill(w1, sizeof w1 / 4, 72, -1, 1);
+    tm_fill(w2, sizeof w2 / 4, 73, -1, 1);
+    ref_conv(x, 1, 6, 7, 20, w1, 1, 1, 18, 0, NULL, 1, 1, 1, 1, pad, 6, 7, 0,
+             INFINITY, r1);
+    ref_conv(x, 1, 6, 7, 20, w2, 1, 1, 24, 0, NULL, 1, 1, 1, 1, pad, 6, 7, 0,
+             INFINITY, r2);
+    for (int i = 0; i < 42; i++) {
+        memcpy(ref + i * 42, r1 + i * 18, 18 * sizeof(float));
+        memcpy(ref + i * 42 + 18, r2 + i * 24, 24 * sizeof(float));
+    }
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w1", 4, w1s, w1);
+    tm_const_f(&m, "w2", 4, w2s, w2);
+    tm_scalar_i(&m, "axis", 3);
+    tm_node(&m, "a", "Conv2D", "x,w1",
+            conv_attrs(a1, sizeof a1, 1, 1, 1, 1, "VALID", NULL, NULL, NULL));
+    tm_node(&m, "b", "Conv2D", "x,w2",
+            conv_attrs(a2, sizeof a2, 1, 1, 1, 1, "VALID", NULL, NULL, NULL));
+    tm_node(&m, "cat", "ConcatV2", "a,b,axis", "");
+    tm_node(&m, "y", "Relu", "cat", "");
+    tm_output(&m, "y");
+    const char *json = tm_write(&m);
+    for (int threads = 1; threads <= 2; threads++) {
+        spatia_nn_info info;
+        ASSERT_OK(run_info(json, threads, x, "y", got, 42 * 42, &info));
+        double e = rel_err(got, ref, 42 * 42);
+        ASSERT_MSG(e <= 1e-5, "concat, %d threads: error %g", threads, e);
+        if (nn_pw_available())
+            ASSERT_EQ(info.xnn_ops, 0);
+    }
+    tm_free(&m);
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
@@ -2020,7 +2240,8 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
           T(depthwise_small_pointwise_fused), T(strip_sigmoid_fused),
           T(se_gate_folded_into_depthwise), T(depthwise_own_kernel),
-          T(depthwise_own_kernel_direct),
-          T(depthwise_into_concat_view), T(pointwise_depthwise_strips),
-          T(topk_long_row), T(stem_conv_hardswish), T(resize_relu_fused),
-          T(two_thread_arena_halves_and_mean))
+          T(depthwise_own_kernel_direct), T(depthwise_into_concat_view),
+          T(pointwise_depthwise_strips), T(topk_long_row),
+          T(stem_conv_hardswish), T(resize_relu_fused),
+          T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
+          T(pointwise_own_kernel))

@@ -227,11 +227,11 @@ void spatia_nn_profile_print(const spatia_nn_model *m, FILE *f)
         }
         fprintf(f, "%4d %-14s %-3s %8.3f ms %7.1f GFLOP/s %-18s %-10s %s\n", s,
                 nn_op_name(n->op),
-                st->skip                                   ? "->"
-                : st->nstrips                              ? "xs"
-                : st->op                                   ? "xnn"
-                : st->dw || st->stem || st->rs || st->dwpw ? "own"
-                                                           : "c",
+                st->skip                                             ? "->"
+                : st->nstrips                                        ? "xs"
+                : st->op                                             ? "xnn"
+                : st->dw || st->pw || st->stem || st->rs || st->dwpw ? "own"
+                                                                     : "c",
                 ms, ms > 0 ? fl / ms / 1e6 : 0.0,
                 nn_shape_str(&y->shape, sb, sizeof sb), wb, n->name);
     }

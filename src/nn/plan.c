@@ -1100,6 +1100,40 @@ static nn_dw *own_dw(const nn_graph *g, const nn_node *n, size_t out_stride,
     return d;
 }
 
+/* The own 1x1 convolution kernel for node n, writing pixels out_stride
+ * floats apart, weights repacked; NULL when the kernel does not take the
+ * node (no AVX-512F/VL, not a 1x1 window at stride 1 without padding,
+ * batch > 1, strided input, a shape where XNNPACK measured as fast:
+ * nn_pw_preferred) or on allocation failure (*nomem set). */
+static nn_pw *own_pw(const nn_graph *g, const nn_node *n, size_t out_stride,
+                     int *nomem)
+{
+    const nn_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out[0]];
+    const nn_shape *ws = &g->t[n->in[1]].shape;
+    if (n->op != NN_OP_CONV2D || ws->rank != 4 || ws->d[0] != 1 ||
+        ws->d[1] != 1 || x->dtype != NN_F32 || x->store == NN_STORE_VIEW ||
+        x->shape.rank != 4 || x->shape.d[0] != 1 || n->a.stride[0] != 1 ||
+        n->a.stride[1] != 1 || n->a.pad[0] || n->a.pad[1] || n->a.pad[2] ||
+        n->a.pad[3] || y->shape.d[1] != x->shape.d[1] ||
+        y->shape.d[2] != x->shape.d[2] ||
+        (n->a.has_act && !(n->a.act_min < n->a.act_max)) || !nn_pw_available())
+        return NULL;
+    const int K = ws->d[2], N = ws->d[3];
+    const long M = (long)x->shape.d[1] * x->shape.d[2];
+    if (K != x->shape.d[3] || N != y->shape.d[3] || !nn_pw_preferred(K, N, M))
+        return NULL;
+    nn_pw *pw = calloc(1, sizeof *pw);
+    if (!pw || nn_pw_init(pw, K, N, M, g->t[n->in[1]].data,
+                          n->nin > 2 ? g->t[n->in[2]].data : NULL,
+                          n->a.has_act ? n->a.act_min : -INFINITY,
+                          n->a.has_act ? n->a.act_max : INFINITY, out_stride)) {
+        free(pw);
+        *nomem = 1;
+        return NULL;
+    }
+    return pw;
+}
+
 /* Parameters of the own stem kernel for node n (stem_ok), writing pixels
  * out_stride floats apart; NULL on allocation failure. */
 static nn_stem *own_stem(const nn_graph *g, const nn_node *n, size_t out_stride)
@@ -1720,6 +1754,18 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             if (st->dw)
                 continue;
         }
+        if (!portable && n->op == NN_OP_CONV2D) {
+            const nn_tensor *y = &g->t[n->out[0]];
+            int nomem = 0;
+            st->pw = own_pw(g, n,
+                            y->store == NN_STORE_VIEW ? (size_t)y->row_stride
+                                                      : (size_t)y->shape.d[3],
+                            &nomem);
+            if (nomem)
+                return SPATIA_NOMEM;
+            if (st->pw)
+                continue;
+        }
         if (!portable && (rc = make_xnn(g, p, st)))
             return rc;
         if (!st->op && touches_view(g, n)) {
@@ -1828,6 +1874,8 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
             nn_dwpw_run(st->dwpw, st->in[0], st->out[0], p->pool);
         } else if (st->dw) {
             nn_dw_run(st->dw, st->in[0], st->out[0], 0, st->dw->OH, p->pool);
+        } else if (st->pw) {
+            nn_pw_run(st->pw, st->in[0], st->out[0], p->pool);
         } else if (st->stem) {
             nn_stem_run(st->stem, st->in[0], st->out[0], p->pool);
         } else if (st->rs) {
@@ -1865,6 +1913,8 @@ void nn_plan_free(nn_plan *p)
             if (p->steps[s].strips[i])
                 xnn_delete_operator(p->steps[s].strips[i]);
         free(p->steps[s].dw);
+        nn_pw_free(p->steps[s].pw);
+        free(p->steps[s].pw);
         nn_dwpw_free(p->steps[s].dwpw);
         free(p->steps[s].dwpw);
         free(p->steps[s].stem);

@@ -17,6 +17,7 @@
 #include "nn/dwconv.h"
 #include "nn/dwpw.h"
 #include "nn/graph.h"
+#include "nn/pwconv.h"
 #include "nn/resize.h"
 
 #define NN_MAX_STRIP_GROUPS 64  /* threads that can run strip groups */
@@ -54,6 +55,7 @@ typedef struct nn_step {
      * step, or of the previous one when this step runs strips, or (expand
      * strips) an array of nstrips, the depthwise part of each strip */
     nn_dw *dw;
+    nn_pw *pw; /* own 1x1 convolution kernel (pwconv.h) of this step, owned */
     /* own fused depthwise + small 1x1 kernel (dwpw.h) of this 1x1 step and
      * the depthwise step before it (skipped), owned */
     nn_dwpw *dwpw;

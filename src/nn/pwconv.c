@@ -1,0 +1,326 @@
+/*
+ * pwconv.c - the AVX-512F 1x1 convolution kernel (see pwconv.h).
+ *
+ * Output channels go in column chunks of at most 80 (64 while more than
+ * 80 remain); a chunk is NZ full 16-channel zmm vectors plus a tail TL of
+ * none, one ymm vector (1-8 channels) or one masked zmm vector (9-15).
+ * Pixels go in tiles of PP (12, 12, 8, 6, 5 for 1-5 vectors) with
+ * PP x vectors accumulators in registers; a range's last tile overlaps
+ * the one before (recomputing the same values) rather than falling back
+ * to single pixels, which only ranges shorter than a tile use. NZ, TL
+ * and PP are compile-time constants in each instantiation.
+ *
+ * Packed weights, per chunk: the bias (zero padded to NV vectors of 16
+ * floats), then K rows of NV * 16 floats (row k: w[k][n0 .. n0 + cn),
+ * zero padded), 64-byte aligned, so weight loads need no mask.
+ *
+ * The kernel is compiled for AVX-512F/VL with a function attribute, so the
+ * rest of the library keeps the baseline instruction set; nn_pw_available
+ * checks the CPU at run time.
+ */
+#include "nn/pwconv.h"
+#include "nn/graph.h"
+
+#include <pthreadpool.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PW_X86 1
+#include <immintrin.h>
+#define PW_TARGET __attribute__((target("avx512f,avx512vl,fma")))
+#define PW_INLINE PW_TARGET __attribute__((always_inline)) static inline
+#define PW_PMAX   12 /* pixels per tile at most */
+#endif
+
+#define PW_CHUNK_MAX 80 /* output channels per column chunk at most */
+
+/* Measured on AMD EPYC Zen 4 (bench/bench_pw 10 [1|2], best of 10 warm
+ * and cold, and per node in CenterNet with SPATIA_NN_PROFILE_NODES=1 at 1
+ * and 2 threads):
+ * - N % 16 in 1..8 (a ymm tail where XNNPACK computes a whole 16-lane
+ *   tile): 0.84-0.95 of XNNPACK's time alone (N = 18, 22, 24, 72, 88,
+ *   120), 0.72-0.93 in the model;
+ * - 128x128 pixels and more: alone N = 16 and 64 tie (0.94-1.03), but in
+ *   the model 0.57-0.59 (256x256 16->16) and 0.85-0.88 (128x128 18->64);
+ * - one pixel (squeeze-excite convolutions): 0.45-0.86 at 1 thread (less
+ *   set-up), even at 2;
+ * - the rest (N a multiple of 16 or a 9-15 tail, fewer pixels): within
+ *   5% either way (both at the multiply-add bound), left to XNNPACK. */
+int nn_pw_preferred(int K, int N, long pixels)
+{
+    (void)K;
+    const int t = N % 16;
+    return pixels == 1 || pixels >= 128 * 128 || (t >= 1 && t <= 8);
+}
+
+int nn_pw_available(void)
+{
+#ifdef PW_X86
+    static int cached = -1; /* idempotent: a race writes the same value */
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = nn_cpu_avx512f() && __builtin_cpu_supports("avx512vl");
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+/* Channels of the chunk starting at n0 (chunks of 64 while more than 80
+ * remain, then the rest). */
+static int pw_chunk_len(int N, int n0)
+{
+    const int rem = N - n0;
+    return rem > PW_CHUNK_MAX ? 64 : rem;
+}
+
+/* 16-float vectors of a chunk of cn channels (the tail counts one). */
+static int pw_vecs(int cn)
+{
+    return (cn + 15) / 16;
+}
+
+int nn_pw_init(nn_pw *p, int K, int N, long M, const float *w,
+               const float *bias, float lo, float hi, size_t out_stride)
+{
+    memset(p, 0, sizeof *p);
+    if (K < 1 || K > 65536 || N < 1 || N > 65536 || M < 0 ||
+        out_stride < (size_t)N)
+        return -1;
+    size_t len = 0;
+    for (int n0 = 0; n0 < N; n0 += pw_chunk_len(N, n0))
+        len += (size_t)(K + 1) * 16 * pw_vecs(pw_chunk_len(N, n0));
+    p->wp = nn_alloc_aligned(len * sizeof(float));
+    if (!p->wp)
+        return -1;
+    memset(p->wp, 0, len * sizeof(float));
+    float *q = p->wp;
+    for (int n0 = 0; n0 < N; n0 += pw_chunk_len(N, n0)) {
+        const int cn = pw_chunk_len(N, n0);
+        const size_t rs = (size_t)16 * pw_vecs(cn);
+        for (int j = 0; j < cn && bias; j++)
+            q[j] = bias[n0 + j];
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < cn; j++)
+                q[(size_t)(k + 1) * rs + j] = w[(size_t)k * N + n0 + j];
+        q += (size_t)(K + 1) * rs;
+    }
+    p->K = K;
+    p->N = N;
+    p->M = M;
+    p->lo = lo;
+    p->hi = hi;
+    p->out_stride = out_stride;
+    p->wlen = len;
+    return 0;
+}
+
+void nn_pw_free(nn_pw *p)
+{
+    if (!p)
+        return;
+    nn_free_aligned(p->wp);
+    p->wp = NULL;
+}
+
+#ifdef PW_X86
+
+/* Pixels per tile for nv vectors per pixel: about 24 accumulators. */
+#define PW_PP(nv) ((nv) <= 2 ? 12 : (nv) == 3 ? 8 : (nv) == 4 ? 6 : 5)
+
+/* AddressSanitizer does not check masked vector stores, so a sanitized
+ * build first reads the first and the last lane of the mask as scalars:
+ * it then reports a store outside the tensors as it would a plain one. */
+PW_INLINE void pw_check(const float *q, unsigned m)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    if (m) {
+        volatile float a = q[0], z = q[31 - __builtin_clz(m)];
+        (void)a;
+        (void)z;
+    }
+#else
+    (void)q;
+    (void)m;
+#endif
+}
+
+/* One tile of PP pixels from x (pixels K floats apart) to y (os apart),
+ * chunk weights w (bias row first, rows NV * 16 floats apart); tail mask
+ * m (TL 1: 8 bits, TL 2: 16 bits). */
+PW_INLINE void pw_tile(const nn_pw *p, const float *x, size_t K, float *y,
+                       size_t os, const float *w, __mmask16 m, const int NZ,
+                       const int TL, const int PP)
+{
+    const int NV = NZ + (TL != 0), NZM = NZ + (TL == 2);
+    const size_t rs = (size_t)16 * NV;
+    __m512 acc[PW_PMAX][5];
+    __m256 acy[PW_PMAX];
+#pragma GCC unroll 12
+    for (int i = 0; i < PP; i++) {
+#pragma GCC unroll 5
+        for (int v = 0; v < NZM; v++)
+            acc[i][v] = _mm512_load_ps(w + 16 * v);
+        if (TL == 1)
+            acy[i] = _mm256_load_ps(w + 16 * NZ);
+    }
+    const float *wk = w + rs;
+    for (size_t k = 0; k < K; k++, wk += rs) {
+        __m512 wv[5];
+        __m256 wy = _mm256_setzero_ps();
+#pragma GCC unroll 5
+        for (int v = 0; v < NZM; v++)
+            wv[v] = _mm512_load_ps(wk + 16 * v);
+        if (TL == 1)
+            wy = _mm256_load_ps(wk + 16 * NZ);
+#pragma GCC unroll 12
+        for (int i = 0; i < PP; i++) {
+            const __m512 b = _mm512_set1_ps(x[(size_t)i * K + k]);
+#pragma GCC unroll 5
+            for (int v = 0; v < NZM; v++)
+                acc[i][v] = _mm512_fmadd_ps(b, wv[v], acc[i][v]);
+            if (TL == 1)
+                acy[i] = _mm256_fmadd_ps(_mm512_castps512_ps256(b), wy, acy[i]);
+        }
+    }
+    /* the clamp bounds are read only now: held in registers over the k
+     * loop they would push a weight vector out to the stack */
+    __asm__ volatile("" ::: "memory");
+    const __m512 lo = _mm512_set1_ps(p->lo), hi = _mm512_set1_ps(p->hi);
+#pragma GCC unroll 12
+    for (int i = 0; i < PP; i++) {
+        float *q = y + (size_t)i * os;
+#pragma GCC unroll 5
+        for (int v = 0; v < NZ; v++)
+            _mm512_storeu_ps(q + 16 * v,
+                             _mm512_min_ps(_mm512_max_ps(acc[i][v], lo), hi));
+        if (TL == 2) {
+            pw_check(q + 16 * NZ, m);
+            _mm512_mask_storeu_ps(
+                q + 16 * NZ, m,
+                _mm512_min_ps(_mm512_max_ps(acc[i][NZ], lo), hi));
+        } else if (TL == 1) {
+            const __m256 r =
+                _mm256_min_ps(_mm256_max_ps(acy[i], _mm512_castps512_ps256(lo)),
+                              _mm512_castps512_ps256(hi));
+            if (m == 0xFF) {
+                _mm256_storeu_ps(q + 16 * NZ, r);
+            } else {
+                pw_check(q + 16 * NZ, m);
+                _mm256_mask_storeu_ps(q + 16 * NZ, (__mmask8)m, r);
+            }
+        }
+    }
+}
+
+/* Pixels [a, b) of one chunk (weights w, output column n0). */
+PW_INLINE void pw_range_t(const nn_pw *p, const float *x, float *y, long a,
+                          long b, const float *w, int n0, __mmask16 m,
+                          const int NZ, const int TL)
+{
+    const int PP = PW_PP(NZ + (TL != 0));
+    const size_t K = (size_t)p->K, os = p->out_stride;
+    y += n0;
+    long i = a;
+    for (; i + PP <= b; i += PP)
+        pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, w, m, NZ, TL,
+                PP);
+    if (i < b && b - a >= PP) { /* overlap the last full tile */
+        i = b - PP;
+        pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, w, m, NZ, TL,
+                PP);
+        return;
+    }
+    for (; i < b; i++)
+        pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, w, m, NZ, TL,
+                1);
+}
+
+typedef void (*pw_fn)(const nn_pw *, const float *, float *, long, long,
+                      const float *, int, __mmask16);
+
+#define PW_INST(nz, tl)                                                        \
+    static PW_TARGET void pw_range_##nz##_##tl(                                \
+        const nn_pw *p, const float *x, float *y, long a, long b,              \
+        const float *w, int n0, __mmask16 m)                                   \
+    {                                                                          \
+        pw_range_t(p, x, y, a, b, w, n0, m, nz, tl);                           \
+    }
+PW_INST(1, 0)
+PW_INST(2, 0)
+PW_INST(3, 0)
+PW_INST(4, 0)
+PW_INST(5, 0)
+PW_INST(0, 1)
+PW_INST(1, 1)
+PW_INST(2, 1)
+PW_INST(3, 1)
+PW_INST(4, 1)
+PW_INST(0, 2)
+PW_INST(1, 2)
+PW_INST(2, 2)
+PW_INST(3, 2)
+PW_INST(4, 2)
+
+/* [TL][NZ] */
+static const pw_fn pw_fns[3][6] = {
+    {NULL, pw_range_1_0, pw_range_2_0, pw_range_3_0, pw_range_4_0,
+     pw_range_5_0},
+    {pw_range_0_1, pw_range_1_1, pw_range_2_1, pw_range_3_1, pw_range_4_1,
+     NULL},
+    {pw_range_0_2, pw_range_1_2, pw_range_2_2, pw_range_3_2, pw_range_4_2,
+     NULL},
+};
+
+/* Pixels [a, b), every chunk. */
+static void pw_range(const nn_pw *p, const float *x, float *y, long a, long b)
+{
+    const float *w = p->wp;
+    for (int n0 = 0; n0 < p->N; n0 += pw_chunk_len(p->N, n0)) {
+        const int cn = pw_chunk_len(p->N, n0), t = cn % 16;
+        const int tl = t == 0 ? 0 : t <= 8 ? 1 : 2;
+        const __mmask16 m = (__mmask16)((1u << t) - 1);
+        pw_fns[tl][cn / 16](p, x, y, a, b, w, n0, m);
+        w += (size_t)(p->K + 1) * 16 * pw_vecs(cn);
+    }
+}
+
+typedef struct pw_ctx {
+    const nn_pw *p;
+    const float *x;
+    float *y;
+    size_t T;
+} pw_ctx;
+
+/* pthreadpool task: the k-th of T contiguous pixel ranges. */
+static void pw_task(void *arg, size_t k)
+{
+    const pw_ctx *c = arg;
+    const size_t M = (size_t)c->p->M;
+    pw_range(c->p, c->x, c->y, (long)(k * M / c->T),
+             (long)((k + 1) * M / c->T));
+}
+
+#endif
+
+void nn_pw_run(const nn_pw *p, const float *x, float *y,
+               struct pthreadpool *pool)
+{
+#ifdef PW_X86
+    size_t T = pool ? pthreadpool_get_threads_count(pool) : 1;
+    if (T > (size_t)p->M)
+        T = p->M > 0 ? (size_t)p->M : 1;
+    if (T > 1) {
+        pw_ctx c = {p, x, y, T};
+        pthreadpool_parallelize_1d(pool, pw_task, &c, T, 0);
+    } else {
+        pw_range(p, x, y, 0, p->M);
+    }
+#else
+    (void)p;
+    (void)x;
+    (void)y;
+    (void)pool;
+#endif
+}

@@ -1,0 +1,62 @@
+/*
+ * pwconv.h - spatia's own 1x1 convolution kernel (NHWC float32, batch 1,
+ * stride 1) for x86-64 CPUs with AVX-512F.
+ *
+ * A 1x1 convolution is a GEMM: M pixels x K input channels times K x N
+ * weights. XNNPACK's AVX-512 GEMM computes tiles of 16 output channels,
+ * so N = 18 or 24 pay for 32 lanes, and its per-tile overhead weighs on
+ * small K. This kernel holds a tile of several pixels x all N output
+ * channels (up to 80 per column chunk) in registers: N's full 16-channel
+ * blocks in zmm vectors and the remainder in one ymm vector when it is at
+ * most 8 channels (a Zen 4 zmm multiply-add costs two ymm ones) or a
+ * masked zmm vector. Per input channel k the chunk's weight vectors are
+ * loaded once and every pixel's x[k] is broadcast into them. The weights
+ * are repacked once at plan time, zero padded to whole vectors, so only
+ * the output tail needs a mask. Bias and clamp are applied at the store.
+ * Per output element the sum is the bias, then the products for k = 0,
+ * 1, ..., K-1, one fused multiply-add each.
+ */
+#ifndef SPATIA_NN_PWCONV_H
+#define SPATIA_NN_PWCONV_H
+
+#include <stddef.h>
+
+/* 1 where the planner prefers this kernel to XNNPACK's GEMM for K -> N
+ * over `pixels` (AMD EPYC Zen 4, bench/bench_pw per shape, and per node
+ * in CenterNet at 1 and 2 threads): N % 16 in 1..8, 128x128 pixels and
+ * more, or one pixel. The measurements are at its definition. */
+int nn_pw_preferred(int K, int N, long pixels);
+
+typedef struct nn_pw {
+    int K, N;          /* input, output channels */
+    long M;            /* pixels */
+    float lo, hi;      /* clamp of the result (-inf/+inf: none) */
+    size_t out_stride; /* floats between output pixels (>= N) */
+    float *wp;   /* packed weights and bias (nn_pw_init), owned, aligned */
+    size_t wlen; /* floats in wp */
+} nn_pw;
+
+/* 1 when this CPU runs the kernel (AVX-512F), else 0. */
+int nn_pw_available(void);
+
+/* Fills p for K -> N over M pixels from TF's filter w [K][N] (HWIO of a
+ * 1x1 window) and bias [N] (or NULL), writing output pixels out_stride
+ * floats apart; clamp [lo, hi]. Repacks the weights into p->wp. Returns 0
+ * or -1 (out of memory, or a size outside 1..65536). Release with
+ * nn_pw_free. */
+int nn_pw_init(nn_pw *p, int K, int N, long M, const float *w,
+               const float *bias, float lo, float hi, size_t out_stride);
+
+void nn_pw_free(nn_pw *p);
+
+/*
+ * Computes all M output pixels: y[i * out_stride + n] for input
+ * x[i * K + k]. With `pool` (NULL: the calling thread) thread k of T
+ * computes pixels [k M / T, (k+1) M / T), in order. Call only when
+ * nn_pw_available(). Never allocates; p is not modified.
+ */
+struct pthreadpool;
+void nn_pw_run(const nn_pw *p, const float *x, float *y,
+               struct pthreadpool *pool);
+
+#endif
