@@ -42,15 +42,17 @@
  *   120), 0.72-0.93 in the model;
  * - 128x128 pixels and more: alone N = 16 and 64 tie (0.94-1.03), but in
  *   the model 0.57-0.59 (256x256 16->16) and 0.85-0.88 (128x128 18->64);
- * - one pixel (squeeze-excite convolutions): 0.45-0.86 at 1 thread (less
- *   set-up), even at 2;
+ * - one pixel (squeeze-excite convolutions) with K * N <= 8192: 0.3-0.8
+ *   in the model (less set-up); larger ones (96 -> 384, 136 -> 528,
+ *   184 -> 720) 1.2-1.9 at 2 threads, where XNNPACK splits N over the
+ *   threads and this kernel runs one pixel on one thread;
  * - the rest (N a multiple of 16 or a 9-15 tail, fewer pixels): within
  *   5% either way (both at the multiply-add bound), left to XNNPACK. */
 int nn_pw_preferred(int K, int N, long pixels)
 {
-    (void)K;
     const int t = N % 16;
-    return pixels == 1 || pixels >= 128 * 128 || (t >= 1 && t <= 8);
+    return (pixels == 1 && (long)K * N <= 8192) || pixels >= 128 * 128 ||
+           (t >= 1 && t <= 8);
 }
 
 int nn_pw_available(void)
