@@ -1056,6 +1056,10 @@ TEST(depthwise_pointwise_strips)
         {24, 19, 72, 3, 1, 2, 1, 6, "SAME", {0}},
         {23, 22, 40, 5, 1, 2, 1, 3, "EXPLICIT", {1, 3, 2, 1}},
         {18, 37, 8, 5, 1, 1, 1, 4, "VALID", {0}},
+        /* 1x1 into N % 16 in 1..8 channels: the own 1x1 kernel per strip
+         * (nn_pw_preferred) on AVX-512 CPUs */
+        {32, 30, 24, 3, 1, 1, 1, 18, "SAME", {0}},
+        {33, 31, 16, 5, 1, 2, 1, 24, "EXPLICIT", {1, 2, 2, 1}},
     };
     static float x[MAXN], w1[MAXN], b1[512], w2[MAXN], b2[512];
     static float mid[MAXN], ref[MAXN], got[MAXN], flat[MAXN];

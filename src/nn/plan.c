@@ -1100,6 +1100,13 @@ static nn_dw *own_dw(const nn_graph *g, const nn_node *n, size_t out_stride,
     return d;
 }
 
+/* Releases an own 1x1 kernel made by own_pw (NULL: nothing). */
+static void free_pw(nn_pw *pw)
+{
+    nn_pw_free(pw);
+    free(pw);
+}
+
 /* The own 1x1 convolution kernel for node n, writing pixels out_stride
  * floats apart, weights repacked; NULL when the kernel does not take the
  * node (no AVX-512F/VL, not a 1x1 window at stride 1 without padding,
@@ -1297,6 +1304,18 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
         free(ohwi);
         return SPATIA_NOMEM;
     }
+    nn_pw *pw = own_pw(g, c, ystride, &nomem);
+    long *pw_m = pw ? calloc((size_t)n, sizeof *pw_m) : NULL;
+    size_t *pw_off = pw ? calloc((size_t)n, sizeof *pw_off) : NULL;
+    if (nomem || (pw && (!pw_m || !pw_off))) {
+        free(ops);
+        free(ohwi);
+        free(own);
+        free_pw(pw);
+        free(pw_m);
+        free(pw_off);
+        return SPATIA_NOMEM;
+    }
     for (int i = 0; i < ci; i++) /* HWIO (1x1) -> OHWI */
         for (int o = 0; o < CO; o++)
             ohwi[(size_t)o * ci + i] = cw[(size_t)i * CO + o];
@@ -1308,12 +1327,19 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
         free(ops);
         free(ohwi);
         free(own);
+        free_pw(pw);
+        free(pw_m);
+        free(pw_off);
         return SPATIA_NOMEM;
     }
     for (int i = 0; i < n && st == xnn_status_success; i++) {
         float *bp = (gmem ? gmem : (float *)sd->out[0]) +
                     (size_t)group_of(i, n, groups) * buf;
         const int r0 = i * rows, r1 = r0 + rows < OH ? r0 + rows : OH;
+        if (pw) { /* the own 1x1 kernel: rows [r0, r1) of the output */
+            pw_m[i] = (long)(r1 - r0) * OW;
+            pw_off[i] = (size_t)r0 * OW * ystride;
+        }
         const int lo = r0 * sh - d->a.pad[0];
         const int hi = (r1 - 1) * sh - d->a.pad[0] + eff; /* exclusive */
         const int top = lo < 0 ? -lo : 0, bot = hi > H ? hi - H : 0;
@@ -1335,11 +1361,11 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
                     ops[2 * i], 1, (size_t)(last - first), (size_t)W,
                     (const float *)sd->in[0] + (size_t)first * W * C, bp, pool);
         }
-        if (st == xnn_status_success)
+        if (st == xnn_status_success && !pw)
             st = xnn_create_convolution2d_nhwc_f32(
                 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, (size_t)ci, (size_t)CO,
                 (size_t)ci, ystride, ohwi, cb, clo, chi, 0, &ops[2 * i + 1]);
-        if (st == xnn_status_success)
+        if (st == xnn_status_success && !pw)
             st = xnn_setup_convolution2d_nhwc_f32(
                 ops[2 * i + 1], 1, (size_t)(r1 - r0), (size_t)OW, bp,
                 (float *)sc->out[0] + (size_t)r0 * OW * ystride, pool);
@@ -1350,10 +1376,16 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
             xnn_delete_operator(ops[i]);
         free(ops);
         free(own);
+        free_pw(pw);
+        free(pw_m);
+        free(pw_off);
         nn_free_aligned(gmem);
         return st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
     }
     sd->skip = 1;
+    sc->spw = pw;
+    sc->spw_m = pw_m;
+    sc->spw_off = pw_off;
     sc->gmem = gmem;
     sc->strips = ops;
     sc->nstrips = n;
@@ -1480,11 +1512,17 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
         sdw = calloc((size_t)n, sizeof *sdw);
         nomem = !sdw;
     }
-    if (!ops || !ohwi || nomem) {
+    nn_pw *pw = nomem ? NULL : own_pw(g, c, (size_t)CT, &nomem);
+    long *pw_m = pw ? calloc((size_t)n, sizeof *pw_m) : NULL;
+    size_t *pw_off = pw ? calloc((size_t)n, sizeof *pw_off) : NULL;
+    if (!ops || !ohwi || nomem || (pw && (!pw_m || !pw_off))) {
         free(ops);
         free(ohwi);
         free(own);
         free(sdw);
+        free_pw(pw);
+        free(pw_m);
+        free(pw_off);
         return SPATIA_NOMEM;
     }
     for (int i = 0; i < ci; i++) /* HWIO (1x1) -> OHWI */
@@ -1499,6 +1537,9 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
         free(ohwi);
         free(own);
         free(sdw);
+        free_pw(pw);
+        free(pw_m);
+        free(pw_off);
         return SPATIA_NOMEM;
     }
     for (int i = 0; i < n && st == xnn_status_success; i++) {
@@ -1513,13 +1554,19 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
             st = xnn_status_unsupported_parameter;
             break;
         }
-        st = xnn_create_convolution2d_nhwc_f32(
-            0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, (size_t)ci, (size_t)CT, (size_t)ci,
-            (size_t)CT, ohwi, cb, clo, chi, 0, &ops[2 * i]);
-        if (st == xnn_status_success)
-            st = xnn_setup_convolution2d_nhwc_f32(
-                ops[2 * i], 1, (size_t)(last - first), (size_t)W,
-                (const float *)sc->in[0] + (size_t)first * W * ci, bp, pool);
+        if (pw) { /* the own 1x1 kernel: input rows [first, last) */
+            pw_m[i] = (long)(last - first) * W;
+            pw_off[i] = (size_t)first * W * ci;
+        } else {
+            st = xnn_create_convolution2d_nhwc_f32(
+                0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, (size_t)ci, (size_t)CT,
+                (size_t)ci, (size_t)CT, ohwi, cb, clo, chi, 0, &ops[2 * i]);
+            if (st == xnn_status_success)
+                st = xnn_setup_convolution2d_nhwc_f32(
+                    ops[2 * i], 1, (size_t)(last - first), (size_t)W,
+                    (const float *)sc->in[0] + (size_t)first * W * ci, bp,
+                    pool);
+        }
         if (own) {
             /* the strip's rows [first, last) of the intermediate as the
              * image, with the padding of the whole image at the first and
@@ -1551,10 +1598,16 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
                 xnn_delete_operator(ops[i]);
         free(ops);
         free(sdw);
+        free_pw(pw);
+        free(pw_m);
+        free(pw_off);
         nn_free_aligned(gmem);
         return st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
     }
     sc->skip = 1;
+    sd->spw = pw;
+    sd->spw_m = pw_m;
+    sd->spw_off = pw_off;
     sd->gmem = gmem;
     sd->strips = ops;
     sd->nstrips = n;
@@ -1801,10 +1854,14 @@ static int run_strips(const nn_plan *p, int s, int from, int to, int k,
     for (int i = from; i < to; i++) {
         float *bp = (st->gmem ? st->gmem : (float *)sd->out[0]) +
                     (size_t)k * st->strip_buf;
-        if (st->dw && st->expand) { /* 1x1, then the own depthwise kernel */
+        if (st->expand && st->spw) /* the own 1x1 kernel */
+            nn_pw_run_m(st->spw, (const float *)sd->in[0] + st->spw_off[i], bp,
+                        st->spw_m[i], pool);
+        else if (st->expand && xnn_run_operator(st->strips[2 * i], pool) !=
+                                   xnn_status_success)
+            return -1;
+        if (st->dw && st->expand) { /* then the own depthwise kernel */
             const nn_dw *d = &st->dw[i];
-            if (xnn_run_operator(st->strips[2 * i], pool) != xnn_status_success)
-                return -1;
             nn_dw_run(d, bp,
                       (float *)st->out[0] +
                           (size_t)i * st->strip_rows * d->OW * d->out_stride,
@@ -1815,14 +1872,17 @@ static int run_strips(const nn_plan *p, int s, int from, int to, int k,
             const int r0 = i * st->strip_rows, r1 = r0 + st->strip_rows;
             nn_dw_run(st->dw, sd->in[0], bp, r0,
                       r1 < st->dw->OH ? r1 : st->dw->OH, pool);
-        } else if (xnn_run_operator(st->strips[2 * i], pool) !=
-                   xnn_status_success) {
+        } else if (!st->expand && xnn_run_operator(st->strips[2 * i], pool) !=
+                                      xnn_status_success) {
             return -1;
         }
-        if (xnn_run_operator(st->strips[2 * i + 1], pool) !=
-                xnn_status_success ||
-            (st->sig &&
-             xnn_run_operator(st->sig[i], pool) != xnn_status_success))
+        if (st->spw && !st->expand)
+            nn_pw_run_m(st->spw, bp, (float *)st->out[0] + st->spw_off[i],
+                        st->spw_m[i], pool);
+        else if (xnn_run_operator(st->strips[2 * i + 1], pool) !=
+                 xnn_status_success)
+            return -1;
+        if (st->sig && xnn_run_operator(st->sig[i], pool) != xnn_status_success)
             return -1;
     }
     return 0;
@@ -1913,8 +1973,10 @@ void nn_plan_free(nn_plan *p)
             if (p->steps[s].strips[i])
                 xnn_delete_operator(p->steps[s].strips[i]);
         free(p->steps[s].dw);
-        nn_pw_free(p->steps[s].pw);
-        free(p->steps[s].pw);
+        free_pw(p->steps[s].pw);
+        free_pw(p->steps[s].spw);
+        free(p->steps[s].spw_m);
+        free(p->steps[s].spw_off);
         nn_dwpw_free(p->steps[s].dwpw);
         free(p->steps[s].dwpw);
         free(p->steps[s].stem);

@@ -56,6 +56,13 @@ typedef struct nn_step {
      * strips) an array of nstrips, the depthwise part of each strip */
     nn_dw *dw;
     nn_pw *pw; /* own 1x1 convolution kernel (pwconv.h) of this step, owned */
+    /* strips: the own 1x1 kernel for the 1x1 part of every strip instead
+     * of the XNNPACK operators (NULL: those), owned; per strip i its pixels
+     * spw_m[i] and the float offset spw_off[i] of its input (expand
+     * strips) or of its output (depthwise -> 1x1 strips) */
+    nn_pw *spw;
+    long *spw_m;
+    size_t *spw_off;
     /* own fused depthwise + small 1x1 kernel (dwpw.h) of this 1x1 step and
      * the depthwise step before it (skipped), owned */
     nn_dwpw *dwpw;

@@ -326,3 +326,11 @@ void nn_pw_run(const nn_pw *p, const float *x, float *y,
     (void)pool;
 #endif
 }
+
+void nn_pw_run_m(const nn_pw *p, const float *x, float *y, long M,
+                 struct pthreadpool *pool)
+{
+    nn_pw q = *p;
+    q.M = M < 1 ? 1 : (M > p->M ? p->M : M);
+    nn_pw_run(&q, x, y, pool);
+}

@@ -60,4 +60,9 @@ struct pthreadpool;
 void nn_pw_run(const nn_pw *p, const float *x, float *y,
                struct pthreadpool *pool);
 
+/* nn_pw_run over the first M (1..p->M) pixels instead of p->M (row strips
+ * of a tensor: one packed weight set for every strip). */
+void nn_pw_run_m(const nn_pw *p, const float *x, float *y, long M,
+                 struct pthreadpool *pool);
+
 #endif
