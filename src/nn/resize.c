@@ -102,6 +102,13 @@ static RS_TARGET void rs_row(void *ctx, size_t oy)
                      a1 = (size_t)r->x1[ox] * r->C;
         const __m512 fx = _mm512_set1_ps(r->fx[ox]);
         float *yp = yr + (size_t)ox * r->out_stride;
+        /* the output lines 8 pixels ahead, for writing: a write-allocate
+         * miss otherwise stalls the store (CenterNet's 128x128x64 upsample
+         * into the concat: 0.48-0.49 -> 0.42-0.46 ms at 1 thread) */
+        if (ox + 8 < r->OW)
+            for (int c = 0; c < r->C; c += 16)
+                _mm_prefetch((const char *)(yp + 8 * r->out_stride + c),
+                             _MM_HINT_ET0);
         for (int c = 0; c < r->C; c += 16) {
             const __mmask16 m = r->C - c >= 16
                                     ? (__mmask16)0xFFFF
