@@ -2235,6 +2235,217 @@ TEST(pointwise_own_kernel)
     tm_free(&m);
 }
 
+/* run_info with the 1x1 epilogue fusion on or off (SPATIA_NN_NO_PW_EP). */
+static int run_ep(const char *json, int threads, const float *x,
+                  const char *name, float *y, size_t n, spatia_nn_info *info,
+                  int no_ep)
+{
+    if (no_ep)
+        setenv("SPATIA_NN_NO_PW_EP", "1", 1);
+    int rc = run_info(json, threads, x, name, y, n, info);
+    unsetenv("SPATIA_NN_NO_PW_EP");
+    return rc;
+}
+
+/* A 1x1 convolution (bias, Relu6 or none) whose output only a HardSwish
+ * reads (TF's pattern with the float16 1/6 and with the exact one): on
+ * AVX-512 CPUs the own kernel applies the hard-swish in its store and the
+ * HardSwish step is skipped (one step fewer than with SPATIA_NN_NO_PW_EP).
+ * Against the naive reference, and bit for bit the unfused run where that
+ * runs the convolution on the own kernel too (nn_pw_preferred); channel
+ * counts with a ymm tail, none, and two column chunks; 1 and 2 threads;
+ * pixel counts off the tiles. */
+TEST(pointwise_hardswish_epilogue)
+{
+    static const struct {
+        int H, W, K, N, exact;
+        const char *act;
+    } cases[] = {
+        {7, 9, 20, 24, 0, NULL},   {5, 11, 24, 48, 0, "Relu6"},
+        {3, 7, 16, 136, 0, NULL},  {6, 6, 20, 24, 1, NULL},
+        {9, 5, 12, 40, 1, "Relu"},
+    };
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, K = cases[ci].K;
+        const int N = cases[ci].N;
+        const size_t M = (size_t)H * W;
+        const float k6 =
+            cases[ci].exact ? 1.0f / 6.0f : 0.1666259765625f; /* float16 */
+        float *x = malloc(M * K * sizeof *x), *w = malloc(K * N * sizeof *w);
+        float *b = malloc(N * sizeof *b), *ref = malloc(M * N * sizeof *ref);
+        float *got = malloc(M * N * sizeof *got);
+        float *un = malloc(M * N * sizeof *un);
+        ASSERT(x && w && b && ref && got && un);
+        tm_fill(x, M * K, 300 + ci, -2, 2);
+        tm_fill(w, (size_t)K * N, 310 + ci, -1, 1);
+        tm_fill(b, (size_t)N, 320 + ci, -2, 2);
+        const char *act = cases[ci].act;
+        const float hi = !act ? INFINITY : !strcmp(act, "Relu") ? INFINITY : 6;
+        const int pad[4] = {0, 0, 0, 0};
+        ref_conv(x, 1, H, W, K, w, 1, 1, N, 0, b, 1, 1, 1, 1, pad, H, W,
+                 act ? 0 : -INFINITY, hi, ref);
+        for (size_t i = 0; i < M * N; i++) {
+            float v = ref[i], t = v + 3.0f;
+            t = t < 0 ? 0 : (t > 6 ? 6 : t);
+            ref[i] = (v * k6) * t;
+        }
+        int xs[4] = {1, H, W, K}, ws[4] = {1, 1, K, N}, bs[1] = {N};
+        char at[1024];
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w", 4, ws, w);
+        tm_const_f(&m, "b", 1, bs, b);
+        tm_scalar_f(&m, "c6", k6);
+        tm_scalar_f(&m, "c3", 3.0f);
+        tm_node(&m, "conv", "_FusedConv2D", "x,w,b",
+                conv_attrs(at, sizeof at, 1, 1, 1, 1, "VALID", NULL, "BiasAdd",
+                           act));
+        tm_node(&m, "hs/mul", "Mul", "conv,c6", "");
+        tm_node(&m, "hs/add", "AddV2", "conv,c3", "");
+        tm_node(&m, "hs/relu6", "Relu6", "hs/add", "");
+        tm_node(&m, "y", "Mul", "hs/mul,hs/relu6", "");
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        for (int threads = 1; threads <= 2; threads++) {
+            spatia_nn_info fi, ui;
+            ASSERT_OK(run_ep(json, threads, x, "y", got, M * N, &fi, 0));
+            ASSERT_OK(run_ep(json, threads, x, "y", un, M * N, &ui, 1));
+            double e = rel_err(got, ref, M * N);
+            ASSERT_MSG(e <= 1e-5, "case %zu, %d threads: error %g", ci, threads,
+                       e);
+            ASSERT_EQ(fi.nodes, ui.nodes);
+            if (!nn_pw_available())
+                continue;
+            ASSERT_MSG(fi.steps == ui.steps - 1, "case %zu: steps %d vs %d", ci,
+                       fi.steps, ui.steps);
+            if (nn_pw_preferred(K, N, (long)M) && !cases[ci].exact)
+                ASSERT_MSG(!memcmp(got, un, M * N * sizeof *got),
+                           "case %zu, %d threads: not bit-identical", ci,
+                           threads);
+        }
+        tm_free(&m);
+        free(x);
+        free(w);
+        free(b);
+        free(ref);
+        free(got);
+        free(un);
+    }
+}
+
+/* A residual block's end: a 1x1 "project" convolution (bias, activation
+ * or none) whose output only an Add with a same-shape tensor r reads. r is
+ * the graph input (the convolution reads an expand convolution of it) or
+ * an earlier convolution's output, whose bytes the Add then overwrites in
+ * place; the Add's operands in either order. On AVX-512 CPUs the own
+ * kernel adds r in its store and the Add step is skipped. Against the
+ * naive reference, bit for bit the unfused run (SPATIA_NN_NO_PW_EP) where
+ * that runs the project convolution on the own kernel, 1 and 2 threads. */
+TEST(pointwise_residual_epilogue)
+{
+    static const struct {
+        int H, W, C, E, from_input, swap;
+        const char *act;
+    } cases[] = {
+        {5, 7, 24, 40, 1, 0, NULL},    {5, 7, 24, 40, 1, 1, "Relu"},
+        {7, 6, 44, 20, 0, 0, "Relu6"}, {7, 6, 44, 20, 0, 1, NULL},
+        {4, 13, 16, 32, 0, 0, NULL},   {3, 5, 88, 24, 1, 1, "Relu6"},
+        {11, 3, 136, 24, 0, 1, NULL},
+    };
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
+        const int E = cases[ci].E, fi_ = cases[ci].from_input;
+        const int K0 = 12; /* input channels when r is a convolution */
+        const int CI = fi_ ? C : K0;
+        const size_t M = (size_t)H * W;
+        float *x = malloc(M * CI * sizeof *x), *w0 = malloc(K0 * C * 4);
+        float *w1 = malloc((size_t)C * E * 4), *w2 = malloc((size_t)E * C * 4);
+        float *b1 = malloc(E * 4), *b2 = malloc(C * 4);
+        float *r = malloc(M * C * 4), *t1 = malloc(M * E * 4);
+        float *ref = malloc(M * C * 4), *got = malloc(M * C * 4);
+        float *un = malloc(M * C * 4);
+        ASSERT(x && w0 && w1 && w2 && b1 && b2 && r && t1 && ref && got && un);
+        tm_fill(x, M * CI, 400 + ci, -1, 1);
+        tm_fill(w0, (size_t)K0 * C, 410 + ci, -1, 1);
+        tm_fill(w1, (size_t)C * E, 420 + ci, -0.5f, 0.5f);
+        tm_fill(w2, (size_t)E * C, 430 + ci, -0.5f, 0.5f);
+        tm_fill(b1, (size_t)E, 440 + ci, -1, 1);
+        tm_fill(b2, (size_t)C, 450 + ci, -1, 1);
+        const char *act = cases[ci].act;
+        const float hi = !act ? INFINITY : !strcmp(act, "Relu") ? INFINITY : 6;
+        const int pad[4] = {0, 0, 0, 0};
+        if (fi_)
+            memcpy(r, x, M * C * 4);
+        else
+            ref_conv(x, 1, H, W, K0, w0, 1, 1, C, 0, NULL, 1, 1, 1, 1, pad, H,
+                     W, -INFINITY, INFINITY, r);
+        ref_conv(r, 1, H, W, C, w1, 1, 1, E, 0, b1, 1, 1, 1, 1, pad, H, W, 0, 6,
+                 t1);
+        ref_conv(t1, 1, H, W, E, w2, 1, 1, C, 0, b2, 1, 1, 1, 1, pad, H, W,
+                 act ? 0 : -INFINITY, hi, ref);
+        for (size_t i = 0; i < M * C; i++)
+            ref[i] += r[i];
+        int xs[4] = {1, H, W, CI}, w0s[4] = {1, 1, K0, C};
+        int w1s[4] = {1, 1, C, E}, w2s[4] = {1, 1, E, C}, b1s = E, b2s = C;
+        char at[1024];
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w0", 4, w0s, w0);
+        tm_const_f(&m, "w1", 4, w1s, w1);
+        tm_const_f(&m, "w2", 4, w2s, w2);
+        tm_const_f(&m, "b1", 1, &b1s, b1);
+        tm_const_f(&m, "b2", 1, &b2s, b2);
+        const char *rn = fi_ ? "x" : "r";
+        if (!fi_)
+            tm_node(&m, "r", "Conv2D", "x,w0",
+                    conv_attrs(at, sizeof at, 1, 1, 1, 1, "VALID", NULL, NULL,
+                               NULL));
+        char in1[16], in2[32];
+        snprintf(in1, sizeof in1, "%s,w1,b1", rn);
+        tm_node(&m, "expand", "_FusedConv2D", in1,
+                conv_attrs(at, sizeof at, 1, 1, 1, 1, "VALID", NULL, "BiasAdd",
+                           "Relu6"));
+        tm_node(&m, "project", "_FusedConv2D", "expand,w2,b2",
+                conv_attrs(at, sizeof at, 1, 1, 1, 1, "VALID", NULL, "BiasAdd",
+                           act));
+        snprintf(in2, sizeof in2, cases[ci].swap ? "%s,project" : "project,%s",
+                 rn);
+        tm_node(&m, "y", "AddV2", in2, "");
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        for (int threads = 1; threads <= 2; threads++) {
+            spatia_nn_info fi, ui;
+            ASSERT_OK(run_ep(json, threads, x, "y", got, M * C, &fi, 0));
+            ASSERT_OK(run_ep(json, threads, x, "y", un, M * C, &ui, 1));
+            double e = rel_err(got, ref, M * C);
+            ASSERT_MSG(e <= 1e-5, "case %zu, %d threads: error %g", ci, threads,
+                       e);
+            if (!nn_pw_available())
+                continue;
+            ASSERT_MSG(fi.steps == ui.steps - 1, "case %zu: steps %d vs %d", ci,
+                       fi.steps, ui.steps);
+            if (nn_pw_preferred(E, C, (long)M))
+                ASSERT_MSG(!memcmp(got, un, M * C * sizeof *got),
+                           "case %zu, %d threads: not bit-identical", ci,
+                           threads);
+        }
+        tm_free(&m);
+        free(x);
+        free(w0);
+        free(w1);
+        free(w2);
+        free(b1);
+        free(b2);
+        free(r);
+        free(t1);
+        free(ref);
+        free(got);
+        free(un);
+    }
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
@@ -2248,4 +2459,5 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(pointwise_depthwise_strips), T(topk_long_row),
           T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
-          T(pointwise_own_kernel))
+          T(pointwise_own_kernel), T(pointwise_hardswish_epilogue),
+          T(pointwise_residual_epilogue))

@@ -56,6 +56,7 @@ typedef struct nn_step {
      * strips) an array of nstrips, the depthwise part of each strip */
     nn_dw *dw;
     nn_pw *pw; /* own 1x1 convolution kernel (pwconv.h) of this step, owned */
+    const void *res; /* pw with PW_EP_ADD: the residual the epilogue adds */
     /* strips: the own 1x1 kernel for the 1x1 part of every strip instead
      * of the XNNPACK operators (NULL: those), owned; per strip i its pixels
      * spw_m[i] and the float offset spw_off[i] of its input (expand
@@ -99,6 +100,11 @@ typedef struct nn_plan {
     /* stem_hs[s]: step s (own stem convolution) also applies the
      * HardSwish of step s + 1, which is skipped; sized nsteps */
     unsigned char *stem_hs;
+    /* pw_ep[s] = PW_EP_HS / PW_EP_ADD: step s (1x1 convolution on the own
+     * kernel) also applies the HardSwish / residual Add of step s + 1 (the
+     * only reader of its output, which gets no bytes) in its store; step
+     * s + 1 is skipped; sized nsteps */
+    unsigned char *pw_ep;
     /* dwpw[s]: step s (depthwise) and s + 1 (1x1 convolution into at most
      * NN_DWPW_MAX_CO channels, reading only its output) run as one fused
      * kernel at step s + 1; the intermediate gets no bytes; sized nsteps */

@@ -114,6 +114,7 @@ int nn_pw_init(nn_pw *p, int K, int N, long M, const float *w,
     p->lo = lo;
     p->hi = hi;
     p->out_stride = out_stride;
+    p->res_stride = (size_t)N;
     p->wlen = len;
     return 0;
 }
@@ -148,12 +149,36 @@ PW_INLINE void pw_check(const float *q, unsigned m)
 #endif
 }
 
+/* The hard-swish epilogue as TF (and ew_tile) computes it per element:
+ * t = v + 3 clamped to [0, 6], then (v * k) * t; v itself when EP is
+ * not PW_EP_HS. */
+PW_INLINE __m512 pw_hs(const nn_pw *p, __m512 v, const int EP)
+{
+    if (EP != PW_EP_HS)
+        return v;
+    __m512 t = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
+    t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()),
+                      _mm512_set1_ps(6.0f));
+    return _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(p->hs_scale)), t);
+}
+
+PW_INLINE __m256 pw_hs8(const nn_pw *p, __m256 v, const int EP)
+{
+    if (EP != PW_EP_HS)
+        return v;
+    __m256 t = _mm256_add_ps(v, _mm256_set1_ps(3.0f));
+    t = _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()),
+                      _mm256_set1_ps(6.0f));
+    return _mm256_mul_ps(_mm256_mul_ps(v, _mm256_set1_ps(p->hs_scale)), t);
+}
+
 /* One tile of PP pixels from x (pixels K floats apart) to y (os apart),
  * chunk weights w (bias row first, rows NV * 16 floats apart); tail mask
- * m (TL 1: 8 bits, TL 2: 16 bits). */
+ * m (TL 1: 8 bits, TL 2: 16 bits); epilogue EP (PW_EP_ADD: residual r,
+ * pixels p->res_stride apart, same columns as y). */
 PW_INLINE void pw_tile(const nn_pw *p, const float *x, size_t K, float *y,
-                       size_t os, const float *w, __mmask16 m, const int NZ,
-                       const int TL, const int PP)
+                       size_t os, const float *r, const float *w, __mmask16 m,
+                       const int NZ, const int TL, const int PP, const int EP)
 {
     const int NV = NZ + (TL != 0), NZM = NZ + (TL == 2);
     const size_t rs = (size_t)16 * NV;
@@ -186,69 +211,98 @@ PW_INLINE void pw_tile(const nn_pw *p, const float *x, size_t K, float *y,
                 acy[i] = _mm256_fmadd_ps(_mm512_castps512_ps256(b), wy, acy[i]);
         }
     }
-    /* the clamp bounds are read only now: held in registers over the k
-     * loop they would push a weight vector out to the stack */
+    /* the clamp bounds (and the epilogue's constants) are read only now:
+     * held in registers over the k loop they would push a weight vector
+     * out to the stack */
     __asm__ volatile("" ::: "memory");
     const __m512 lo = _mm512_set1_ps(p->lo), hi = _mm512_set1_ps(p->hi);
+    const size_t rs2 = p->res_stride;
 #pragma GCC unroll 12
     for (int i = 0; i < PP; i++) {
         float *q = y + (size_t)i * os;
+        const float *ri = EP == PW_EP_ADD ? r + (size_t)i * rs2 : NULL;
 #pragma GCC unroll 5
-        for (int v = 0; v < NZ; v++)
-            _mm512_storeu_ps(q + 16 * v,
-                             _mm512_min_ps(_mm512_max_ps(acc[i][v], lo), hi));
+        for (int v = 0; v < NZ; v++) {
+            __m512 o = _mm512_min_ps(_mm512_max_ps(acc[i][v], lo), hi);
+            if (EP == PW_EP_ADD)
+                o = _mm512_add_ps(o, _mm512_loadu_ps(ri + 16 * v));
+            _mm512_storeu_ps(q + 16 * v, pw_hs(p, o, EP));
+        }
         if (TL == 2) {
+            __m512 o = _mm512_min_ps(_mm512_max_ps(acc[i][NZ], lo), hi);
+            if (EP == PW_EP_ADD) {
+                pw_check(ri + 16 * NZ, m);
+                o = _mm512_add_ps(o, _mm512_maskz_loadu_ps(m, ri + 16 * NZ));
+            }
             pw_check(q + 16 * NZ, m);
-            _mm512_mask_storeu_ps(
-                q + 16 * NZ, m,
-                _mm512_min_ps(_mm512_max_ps(acc[i][NZ], lo), hi));
+            _mm512_mask_storeu_ps(q + 16 * NZ, m, pw_hs(p, o, EP));
         } else if (TL == 1) {
-            const __m256 r =
+            __m256 o =
                 _mm256_min_ps(_mm256_max_ps(acy[i], _mm512_castps512_ps256(lo)),
                               _mm512_castps512_ps256(hi));
             if (m == 0xFF) {
-                _mm256_storeu_ps(q + 16 * NZ, r);
+                if (EP == PW_EP_ADD)
+                    o = _mm256_add_ps(o, _mm256_loadu_ps(ri + 16 * NZ));
+                _mm256_storeu_ps(q + 16 * NZ, pw_hs8(p, o, EP));
             } else {
+                if (EP == PW_EP_ADD) {
+                    pw_check(ri + 16 * NZ, m);
+                    o = _mm256_add_ps(
+                        o, _mm256_maskz_loadu_ps((__mmask8)m, ri + 16 * NZ));
+                }
                 pw_check(q + 16 * NZ, m);
-                _mm256_mask_storeu_ps(q + 16 * NZ, (__mmask8)m, r);
+                _mm256_mask_storeu_ps(q + 16 * NZ, (__mmask8)m,
+                                      pw_hs8(p, o, EP));
             }
         }
     }
 }
 
-/* Pixels [a, b) of one chunk (weights w, output column n0). */
-PW_INLINE void pw_range_t(const nn_pw *p, const float *x, float *y, long a,
-                          long b, const float *w, int n0, __mmask16 m,
-                          const int NZ, const int TL)
+/* Pixels [a, b) of one chunk (weights w, output column n0). With the
+ * residual epilogue a range's last partial tile runs pixel by pixel: an
+ * overlapping tile would read residual values that an in-place output
+ * already overwrote. */
+PW_INLINE void pw_range_t(const nn_pw *p, const float *x, float *y,
+                          const float *r, long a, long b, const float *w,
+                          int n0, __mmask16 m, const int NZ, const int TL,
+                          const int EP)
 {
     const int PP = PW_PP(NZ + (TL != 0));
-    const size_t K = (size_t)p->K, os = p->out_stride;
+    const size_t K = (size_t)p->K, os = p->out_stride, rs = p->res_stride;
     y += n0;
+    if (EP == PW_EP_ADD)
+        r += n0;
+#define PW_R(i) (EP == PW_EP_ADD ? r + (size_t)(i)*rs : NULL)
     long i = a;
     for (; i + PP <= b; i += PP)
-        pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, w, m, NZ, TL,
-                PP);
-    if (i < b && b - a >= PP) { /* overlap the last full tile */
-        i = b - PP;
-        pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, w, m, NZ, TL,
-                PP);
+        pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, PW_R(i), w, m,
+                NZ, TL, PP, EP);
+    if (EP != PW_EP_ADD && i < b && b - a >= PP) {
+        i = b - PP; /* overlap the last full tile */
+        pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, PW_R(i), w, m,
+                NZ, TL, PP, EP);
         return;
     }
     for (; i < b; i++)
-        pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, w, m, NZ, TL,
-                1);
+        pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, PW_R(i), w, m,
+                NZ, TL, 1, EP);
+#undef PW_R
 }
 
-typedef void (*pw_fn)(const nn_pw *, const float *, float *, long, long,
-                      const float *, int, __mmask16);
+typedef void (*pw_fn)(const nn_pw *, const float *, float *, const float *,
+                      long, long, const float *, int, __mmask16);
 
-#define PW_INST(nz, tl)                                                        \
-    static PW_TARGET void pw_range_##nz##_##tl(                                \
-        const nn_pw *p, const float *x, float *y, long a, long b,              \
-        const float *w, int n0, __mmask16 m)                                   \
+#define PW_INST1(nz, tl, ep)                                                   \
+    static PW_TARGET void pw_range_##nz##_##tl##_##ep(                         \
+        const nn_pw *p, const float *x, float *y, const float *r, long a,      \
+        long b, const float *w, int n0, __mmask16 m)                           \
     {                                                                          \
-        pw_range_t(p, x, y, a, b, w, n0, m, nz, tl);                           \
+        pw_range_t(p, x, y, r, a, b, w, n0, m, nz, tl, ep);                    \
     }
+#define PW_INST(nz, tl)                                                        \
+    PW_INST1(nz, tl, 0)                                                        \
+    PW_INST1(nz, tl, 1)                                                        \
+    PW_INST1(nz, tl, 2)
 PW_INST(1, 0)
 PW_INST(2, 0)
 PW_INST(3, 0)
@@ -265,25 +319,40 @@ PW_INST(2, 2)
 PW_INST(3, 2)
 PW_INST(4, 2)
 
-/* [TL][NZ] */
-static const pw_fn pw_fns[3][6] = {
-    {NULL, pw_range_1_0, pw_range_2_0, pw_range_3_0, pw_range_4_0,
-     pw_range_5_0},
-    {pw_range_0_1, pw_range_1_1, pw_range_2_1, pw_range_3_1, pw_range_4_1,
-     NULL},
-    {pw_range_0_2, pw_range_1_2, pw_range_2_2, pw_range_3_2, pw_range_4_2,
-     NULL},
+#define PW_ROW(tl, ep)                                                         \
+    {                                                                          \
+        pw_range_0_##tl##_##ep, pw_range_1_##tl##_##ep,                        \
+            pw_range_2_##tl##_##ep, pw_range_3_##tl##_##ep,                    \
+            pw_range_4_##tl##_##ep, NULL                                       \
+    }
+/* [EP][TL][NZ] */
+static const pw_fn pw_fns[3][3][6] = {
+#define PW_EP_ROWS(ep)                                                         \
+    {                                                                          \
+        {NULL,                                                                 \
+         pw_range_1_0_##ep,                                                    \
+         pw_range_2_0_##ep,                                                    \
+         pw_range_3_0_##ep,                                                    \
+         pw_range_4_0_##ep,                                                    \
+         pw_range_5_0_##ep},                                                   \
+            PW_ROW(1, ep), PW_ROW(2, ep)                                       \
+    }
+    PW_EP_ROWS(0),
+    PW_EP_ROWS(1),
+    PW_EP_ROWS(2),
+#undef PW_EP_ROWS
 };
 
 /* Pixels [a, b), every chunk. */
-static void pw_range(const nn_pw *p, const float *x, float *y, long a, long b)
+static void pw_range(const nn_pw *p, const float *x, float *y, const float *r,
+                     long a, long b)
 {
     const float *w = p->wp;
     for (int n0 = 0; n0 < p->N; n0 += pw_chunk_len(p->N, n0)) {
         const int cn = pw_chunk_len(p->N, n0), t = cn % 16;
         const int tl = t == 0 ? 0 : t <= 8 ? 1 : 2;
         const __mmask16 m = (__mmask16)((1u << t) - 1);
-        pw_fns[tl][cn / 16](p, x, y, a, b, w, n0, m);
+        pw_fns[p->ep][tl][cn / 16](p, x, y, r, a, b, w, n0, m);
         w += (size_t)(p->K + 1) * 16 * pw_vecs(cn);
     }
 }
@@ -292,6 +361,7 @@ typedef struct pw_ctx {
     const nn_pw *p;
     const float *x;
     float *y;
+    const float *r;
     size_t T;
 } pw_ctx;
 
@@ -300,31 +370,38 @@ static void pw_task(void *arg, size_t k)
 {
     const pw_ctx *c = arg;
     const size_t M = (size_t)c->p->M;
-    pw_range(c->p, c->x, c->y, (long)(k * M / c->T),
+    pw_range(c->p, c->x, c->y, c->r, (long)(k * M / c->T),
              (long)((k + 1) * M / c->T));
 }
 
 #endif
 
-void nn_pw_run(const nn_pw *p, const float *x, float *y,
-               struct pthreadpool *pool)
+void nn_pw_run_r(const nn_pw *p, const float *x, float *y, const float *r,
+                 struct pthreadpool *pool)
 {
 #ifdef PW_X86
     size_t T = pool ? pthreadpool_get_threads_count(pool) : 1;
     if (T > (size_t)p->M)
         T = p->M > 0 ? (size_t)p->M : 1;
     if (T > 1) {
-        pw_ctx c = {p, x, y, T};
+        pw_ctx c = {p, x, y, r, T};
         pthreadpool_parallelize_1d(pool, pw_task, &c, T, 0);
     } else {
-        pw_range(p, x, y, 0, p->M);
+        pw_range(p, x, y, r, 0, p->M);
     }
 #else
     (void)p;
     (void)x;
     (void)y;
+    (void)r;
     (void)pool;
 #endif
+}
+
+void nn_pw_run(const nn_pw *p, const float *x, float *y,
+               struct pthreadpool *pool)
+{
+    nn_pw_run_r(p, x, y, NULL, pool);
 }
 
 void nn_pw_run_m(const nn_pw *p, const float *x, float *y, long M,

@@ -14,7 +14,10 @@
  * are repacked once at plan time, zero padded to whole vectors, so only
  * the output tail needs a mask. Bias and clamp are applied at the store.
  * Per output element the sum is the bias, then the products for k = 0,
- * 1, ..., K-1, one fused multiply-add each.
+ * 1, ..., K-1, one fused multiply-add each. An optional epilogue follows
+ * the clamp in registers, sparing a separate pass over the output: a
+ * hard-swish (v * k) * relu6(v + 3) as TF writes it, or the addition of a
+ * residual tensor (a residual block's Add, bit for bit).
  */
 #ifndef SPATIA_NN_PWCONV_H
 #define SPATIA_NN_PWCONV_H
@@ -28,11 +31,20 @@
  * definition. */
 int nn_pw_preferred(int K, int N, long pixels);
 
+enum {
+    PW_EP_NONE = 0,
+    PW_EP_HS = 1,  /* then (v * hs_scale) * min(max(v + 3, 0), 6) */
+    PW_EP_ADD = 2, /* then v + r[i * res_stride + n] (nn_pw_run_r) */
+};
+
 typedef struct nn_pw {
     int K, N;          /* input, output channels */
     long M;            /* pixels */
     float lo, hi;      /* clamp of the result (-inf/+inf: none) */
     size_t out_stride; /* floats between output pixels (>= N) */
+    int ep;            /* epilogue after the clamp: PW_EP_* (default none) */
+    float hs_scale;    /* PW_EP_HS: the model's 1/6 (may be rounded) */
+    size_t res_stride; /* PW_EP_ADD: floats between residual pixels (>= N) */
     float *wp;   /* packed weights and bias (nn_pw_init), owned, aligned */
     size_t wlen; /* floats in wp */
 } nn_pw;
@@ -59,6 +71,12 @@ void nn_pw_free(nn_pw *p);
 struct pthreadpool;
 void nn_pw_run(const nn_pw *p, const float *x, float *y,
                struct pthreadpool *pool);
+
+/* nn_pw_run with the residual r (PW_EP_ADD: y = clamp(conv) + r, pixel i
+ * of r at r + i * p->res_stride; it may be y itself, never x; ignored by
+ * the other epilogues). */
+void nn_pw_run_r(const nn_pw *p, const float *x, float *y, const float *r,
+                 struct pthreadpool *pool);
 
 /* nn_pw_run over the first M (1..p->M) pixels instead of p->M (row strips
  * of a tensor: one packed weight set for every strip). */
