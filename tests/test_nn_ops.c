@@ -2446,6 +2446,130 @@ TEST(pointwise_residual_epilogue)
     }
 }
 
+/* Loads json with `threads` threads and the producer-side mean sums on or
+ * off (SPATIA_NN_NO_MEAN_SUM), runs three times (the sums must restart
+ * every run) and copies output "y" (n floats) and the info. */
+static int run_msum(const char *json, int threads, const float *x, float *y,
+                    size_t n, spatia_nn_info *info, int off)
+{
+    spatia_nn_model *mdl = NULL;
+    spatia_nn_opts o;
+    spatia_nn_tensor t;
+    char err[512];
+    spatia_nn_opts_default(&o);
+    o.threads = threads;
+    if (off)
+        setenv("SPATIA_NN_NO_MEAN_SUM", "1", 1);
+    int rc = spatia_nn_model_load(json, &o, &mdl, err, sizeof err);
+    unsetenv("SPATIA_NN_NO_MEAN_SUM");
+    if (rc)
+        fprintf(stderr, "load: %s\n", err);
+    if (!rc)
+        rc = spatia_nn_input(mdl, 0, &t);
+    if (!rc)
+        memcpy(t.data, x, t.size);
+    for (int r = 0; r < 3 && !rc; r++)
+        rc = spatia_nn_run(mdl);
+    if (!rc)
+        rc = spatia_nn_output(mdl, spatia_nn_output_find(mdl, "y"), &t);
+    if (!rc && t.size != n * 4)
+        rc = SPATIA_RANGE;
+    if (!rc) {
+        memcpy(y, t.data, t.size);
+        spatia_nn_info_get(mdl, info);
+    }
+    spatia_nn_model_destroy(mdl);
+    return rc;
+}
+
+/* Mean over H and W of Relu(concat(1x1 conv(x), resize(conv_s2(x))))
+ * (CenterNet's squeeze-excite squeeze): on AVX-512 CPUs the relu moves
+ * into the producers, both write their concat slices, the own 1x1 kernel
+ * and the own resize sum what they store per thread range and channel,
+ * and the Mean only adds those rows (info.mean_sums 1). 15x13 pixels (the
+ * 1x1 kernel's ranges end in overlapped tiles), 20 or 88 (two column
+ * chunks) + 21 (a masked block) channels, 1 and 2 threads: against a
+ * double reference and the unfused run. With the graph input x as a third
+ * concat input (the concat then copies) the mean reads its input as
+ * before (mean_sums 0). */
+TEST(mean_summed_by_producers)
+{
+    enum { H = 15, W = 13, K = 6, C2 = 21, SH = 8, SW = 7 };
+    static float x[H * W * K], w1[K * 88], w2[9 * K * C2], a[H * W * 88];
+    static float sm[SH * SW * C2], b[H * W * C2], got[2][128];
+    static double ref[128];
+    int xs[4] = {1, H, W, K}, w2s[4] = {3, 3, K, C2}, pad0[4] = {0}, pad2[4];
+    static const int32_t axes_hw[2] = {1, 2};
+    tm_fill(x, sizeof x / 4, 310, -1, 1);
+    tm_fill(w1, sizeof w1 / 4, 311, -1, 1);
+    tm_fill(w2, sizeof w2 / 4, 312, -0.5f, 0.5f);
+    same_pad(H, 3, 2, 1, &pad2[0], &pad2[1]);
+    same_pad(W, 3, 2, 1, &pad2[2], &pad2[3]);
+    ref_conv(x, 1, H, W, K, w2, 3, 3, C2, 0, NULL, 2, 2, 1, 1, pad2, SH, SW,
+             -INFINITY, INFINITY, sm);
+    ref_resize(sm, SH, SW, C2, H, W, 0, 0, b);
+    const int fast = nn_pw_available(); /* the own resize: AVX-512F too */
+    for (int v = 0; v < 4; v++) {
+        const int N1 = v & 1 ? 88 : 20, xcat = v >= 2;
+        const int C = N1 + C2 + (xcat ? K : 0);
+        int w1s[4] = {1, 1, K, N1};
+        ref_conv(x, 1, H, W, K, w1, 1, 1, N1, 0, NULL, 1, 1, 1, 1, pad0, H, W,
+                 -INFINITY, INFINITY, a);
+        for (int c = 0; c < C; c++) {
+            double sum = 0;
+            for (int i = 0; i < H * W; i++) {
+                float e = c < N1        ? a[i * N1 + c]
+                          : c < N1 + C2 ? b[i * C2 + c - N1]
+                                        : x[i * K + c - N1 - C2];
+                sum += e > 0 ? e : 0;
+            }
+            ref[c] = sum / (H * W);
+        }
+        char a1[1024], a2[1024];
+        int32_t size[2] = {H, W};
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w1", 4, w1s, w1);
+        tm_const_f(&m, "w2", 4, w2s, w2);
+        tm_vec_i(&m, "size", 2, size);
+        tm_scalar_i(&m, "axis", 3);
+        tm_vec_i(&m, "axes", 2, axes_hw);
+        tm_node(
+            &m, "a", "Conv2D", "x,w1",
+            conv_attrs(a1, sizeof a1, 1, 1, 1, 1, "VALID", NULL, NULL, NULL));
+        tm_node(
+            &m, "s", "Conv2D", "x,w2",
+            conv_attrs(a2, sizeof a2, 2, 2, 1, 1, "SAME", NULL, NULL, NULL));
+        tm_node(&m, "b", "ResizeBilinear", "s,size", "");
+        tm_node(&m, "cat", "ConcatV2", xcat ? "a,b,x,axis" : "a,b,axis", "");
+        tm_node(&m, "r", "Relu", "cat", "");
+        tm_node(&m, "y", "Mean", "r,axes", "\"keep_dims\":{\"b\":true}");
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        ASSERT(json != NULL);
+        for (int threads = 1; threads <= 2; threads++) {
+            spatia_nn_info info[2];
+            for (int off = 0; off < 2; off++) {
+                ASSERT_OK(run_msum(json, threads, x, got[off], (size_t)C,
+                                   &info[off], off));
+                for (int c = 0; c < C; c++)
+                    ASSERT_MSG(
+                        fabs(got[off][c] - ref[c]) <= 1e-5 * (1 + fabs(ref[c])),
+                        "N1 %d xcat %d threads %d off %d channel %d: "
+                        "%g vs %g",
+                        N1, xcat, threads, off, c, (double)got[off][c], ref[c]);
+            }
+            ASSERT(rel_err(got[0], got[1], (size_t)C) <= 1e-6);
+            ASSERT_EQ(info[1].mean_sums, 0);
+            ASSERT_MSG(info[0].mean_sums == (fast && !xcat),
+                       "N1 %d xcat %d threads %d: mean_sums %d", N1, xcat,
+                       threads, info[0].mean_sums);
+        }
+        tm_free(&m);
+    }
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
@@ -2460,4 +2584,4 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
           T(pointwise_own_kernel), T(pointwise_hardswish_epilogue),
-          T(pointwise_residual_epilogue))
+          T(pointwise_residual_epilogue), T(mean_summed_by_producers))

@@ -73,6 +73,8 @@ typedef struct spatia_nn_info {
     size_t arena_bytes;  /* activations, planned once */
     size_t weight_bytes; /* constants kept after load */
     int arena_split;     /* 1: arena mapped in per-thread halves (2 threads) */
+    int mean_sums;       /* global means whose input's producers sum per channel
+                            as they store (the mean does not read its input) */
 } spatia_nn_info;
 
 /* Fills `opts` with the defaults (all zero: automatic threads, XNNPACK). */

@@ -231,6 +231,17 @@ size_t nn_kernel_scratch(const nn_graph *g, const nn_node *node, int threads);
  * SPATIA_OK, SPATIA_RANGE (an index read from data, e.g. Gather, is out of
  * range) or SPATIA_UNSUPPORTED.
  */
+/* 1 when `node` is a Mean over H and W of a batch-1 NHWC float32 tensor
+ * (the threaded kernel: T contiguous pixel ranges, one row of partial sums
+ * each). */
+int nn_kernel_is_global_mean(const nn_graph *g, const nn_node *node);
+
+/* The end of such a mean: y[j] = act((part[j] + part[stride + j] + ... +
+ * part[(T-1) * stride + j]) / P) for j < C, the rows added in order (the
+ * node's activation; NaN when P is 0). Never allocates. */
+void nn_kernel_mean_finish(const nn_node *node, const float *part, size_t T,
+                           size_t stride, size_t C, size_t P, float *y);
+
 struct pthreadpool;
 int nn_kernel_run(const nn_graph *g, const nn_node *node, const void *const *in,
                   void *const *out, void *scratch, struct pthreadpool *pool);

@@ -439,16 +439,21 @@ static void global_mean(const nn_node *n, const float *x, float *y, size_t P,
         pthreadpool_parallelize_1d(pool, gap_range, &c, T, 0);
     else
         gap_range(&c, 0);
+    nn_kernel_mean_finish(n, part, T, C, C, P, y);
+}
+
+void nn_kernel_mean_finish(const nn_node *n, const float *part, size_t T,
+                           size_t stride, size_t C, size_t P, float *y)
+{
     for (size_t j = 0; j < C; j++) {
         float s = part[j];
         for (size_t k = 1; k < T; k++)
-            s += part[k * C + j];
+            s += part[k * stride + j];
         y[j] = act(n, P ? s / (float)P : NAN);
     }
 }
 
-/* Is n a mean over H and W of a batch-1 NHWC float tensor? */
-static int is_global_mean(const nn_graph *g, const nn_node *n)
+int nn_kernel_is_global_mean(const nn_graph *g, const nn_node *n)
 {
     const nn_shape *xs = SHAPE(g, n->in[0]);
     return xs->rank == 4 && xs->d[0] == 1 && n->a.axes_mask == 0x6 &&
@@ -945,7 +950,7 @@ size_t nn_kernel_scratch(const nn_graph *g, const nn_node *n, int threads)
         return (size_t)SHAPE(g, n->out[0])->d[3] * sizeof(float);
     case NN_OP_MEAN: {
         size_t a = nn_shape_elems(SHAPE(g, n->out[0])) * sizeof(double);
-        size_t b = is_global_mean(g, n)
+        size_t b = nn_kernel_is_global_mean(g, n)
                        ? (size_t)(threads < 1 ? 1 : threads) *
                              (size_t)SHAPE(g, n->in[0])->d[3] * sizeof(float)
                        : 0;
@@ -1005,7 +1010,7 @@ int nn_kernel_run(const nn_graph *g, const nn_node *n, const void *const *in,
         elementwise(n, in[0], NULL, out[0], cnt, pool);
         return SPATIA_OK;
     case NN_OP_MEAN:
-        if (is_global_mean(g, n)) {
+        if (nn_kernel_is_global_mean(g, n)) {
             const nn_shape *xs = SHAPE(g, n->in[0]);
             global_mean(n, in[0], out[0], (size_t)xs->d[1] * (size_t)xs->d[2],
                         (size_t)xs->d[3], scratch, pool);

@@ -171,8 +171,10 @@ void spatia_nn_info_get(const spatia_nn_model *m, spatia_nn_info *info)
     info->inputs = m->g.ninputs;
     info->outputs = m->g.noutputs;
     info->nodes = m->p.nsteps;
-    for (int s = 0; s < m->p.nsteps; s++)
+    for (int s = 0; s < m->p.nsteps; s++) {
         info->steps += !m->p.steps[s].skip;
+        info->mean_sums += m->p.steps[s].msum != NULL;
+    }
     info->xnn_ops = m->p.xnn_ops;
     info->threads = m->p.threads;
     info->flops = m->flops;
@@ -195,7 +197,7 @@ void spatia_nn_profile_print(const spatia_nn_model *m, FILE *f)
         tot[op] += st->seconds;
         cnt[op]++;
         xcnt[op] += st->op || st->nstrips || st->skip || st->dw || st->stem ||
-                    st->rs || st->dwpw;
+                    st->rs || st->dwpw || st->msum;
         all += st->seconds;
     }
     fprintf(f, "%-16s %5s %5s %10s %6s\n", "op", "count", "xnn", "ms/run",
@@ -227,11 +229,12 @@ void spatia_nn_profile_print(const spatia_nn_model *m, FILE *f)
         }
         fprintf(f, "%4d %-14s %-3s %8.3f ms %7.1f GFLOP/s %-18s %-10s %s\n", s,
                 nn_op_name(n->op),
-                st->skip                                             ? "->"
-                : st->nstrips                                        ? "xs"
-                : st->op                                             ? "xnn"
-                : st->dw || st->pw || st->stem || st->rs || st->dwpw ? "own"
-                                                                     : "c",
+                st->skip      ? "->"
+                : st->nstrips ? "xs"
+                : st->op      ? "xnn"
+                : st->dw || st->pw || st->stem || st->rs || st->dwpw || st->msum
+                    ? "own"
+                    : "c",
                 ms, ms > 0 ? fl / ms / 1e6 : 0.0,
                 nn_shape_str(&y->shape, sb, sizeof sb), wb, n->name);
     }

@@ -1797,6 +1797,90 @@ static int concat_noop(const nn_graph *g, const nn_node *n)
     return 1;
 }
 
+/* The step that stores the values of tensor t (not skipped) when that is
+ * a plain own 1x1 kernel or own resize (perhaps with the ReLU that reads
+ * it), run over at least T row ranges; else -1. */
+static int sum_writer(const nn_graph *g, const nn_plan *p, int t, int T)
+{
+    int w = 0;
+    while (w < p->nsteps && p->steps[w].node != g->t[t].producer)
+        w++;
+    if (w == p->nsteps)
+        return -1;
+    const nn_step *st = &p->steps[w];
+    if (st->skip && w > 0 && p->steps[w - 1].rs && p->steps[w - 1].rs->relu &&
+        g->n[st->node].in[0] == g->n[p->steps[w - 1].node].out[0])
+        st = &p->steps[--w];
+    if (st->skip || st->nstrips || st->dwpw)
+        return -1;
+    if (st->pw && st->pw->ep == PW_EP_NONE && st->pw->M >= T)
+        return w;
+    if (st->rs && st->rs->OH >= T)
+        return w;
+    return -1;
+}
+
+/* Global means made nearly free: when every channel slice of a global
+ * Mean's input (the whole tensor, or the views of a no-op concat) is
+ * stored by a sum_writer step, those steps also sum the values they store
+ * per thread range and channel into the Mean step's msum rows, and the
+ * Mean only adds the rows and divides (CenterNet's head: the 8 MB concat
+ * is not read again). SPATIA_NN_NO_MEAN_SUM=1 turns it off. Returns 0 or
+ * SPATIA_NOMEM. */
+static int plan_mean_sums(nn_graph *g, nn_plan *p)
+{
+    const int T = p->threads;
+    if (getenv("SPATIA_NN_NO_MEAN_SUM"))
+        return SPATIA_OK;
+    for (int s = 0; s < p->nsteps; s++) {
+        nn_step *st = &p->steps[s];
+        const nn_node *n = &g->n[st->node];
+        if (n->op != NN_OP_MEAN || st->skip || st->op ||
+            !nn_kernel_is_global_mean(g, n))
+            continue;
+        const int x = n->in[0];
+        const nn_tensor *xt = &g->t[x];
+        if (xt->store != NN_STORE_ARENA || xt->producer < 0)
+            continue;
+        const nn_node *c = &g->n[xt->producer];
+        int srcs[NN_MAX_IN], off[NN_MAX_IN], w[NN_MAX_IN], ns = 0, ok = 1;
+        if (concat_noop(g, c)) {
+            for (int j = 0; j < c->nin - 1 && ns < NN_MAX_IN; j++) {
+                const nn_tensor *u = &g->t[c->in[j]];
+                srcs[ns] = c->in[j];
+                off[ns++] = (int)u->offset;
+            }
+            ok = ns == c->nin - 1;
+        } else {
+            srcs[ns] = x;
+            off[ns++] = 0;
+        }
+        for (int i = 0; i < ns && ok; i++)
+            ok = (w[i] = sum_writer(g, p, srcs[i], T)) >= 0;
+        if (!ok)
+            continue;
+        const size_t C = (size_t)xt->shape.d[3],
+                     stride = (C + 15) & ~(size_t)15;
+        st->msum = nn_alloc_aligned((size_t)T * stride * sizeof(float));
+        if (!st->msum)
+            return SPATIA_NOMEM;
+        memset(st->msum, 0, (size_t)T * stride * sizeof(float));
+        st->msum_stride = stride;
+        for (int i = 0; i < ns; i++) {
+            nn_step *ws = &p->steps[w[i]];
+            if (ws->pw) {
+                ws->pw->ep = PW_EP_SUM;
+                ws->pw->sum = st->msum + off[i];
+                ws->pw->sum_stride = stride;
+            } else {
+                ws->rs->sum = st->msum + off[i];
+                ws->rs->sum_stride = stride;
+            }
+        }
+    }
+    return SPATIA_OK;
+}
+
 int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                   int strip_kb, char *errbuf, int errlen)
 {
@@ -1959,7 +2043,7 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                 return SPATIA_NOMEM;
         }
     }
-    return SPATIA_OK;
+    return portable ? SPATIA_OK : plan_mean_sums(g, p);
 }
 
 static double now_s(void)
@@ -2054,6 +2138,12 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
             } else if (run_strips(p, s, 0, st->nstrips, 0, p->pool)) {
                 return SPATIA_INTERNAL;
             }
+        } else if (st->msum) {
+            const nn_shape *xs = &g->t[n->in[0]].shape;
+            nn_kernel_mean_finish(n, st->msum, (size_t)p->threads,
+                                  st->msum_stride, (size_t)xs->d[3],
+                                  (size_t)xs->d[1] * (size_t)xs->d[2],
+                                  st->out[0]);
         } else if (st->dwpw) {
             nn_dwpw_run(st->dwpw, st->in[0], st->out[0], p->pool);
         } else if (st->dw) {
@@ -2112,6 +2202,7 @@ void nn_plan_free(nn_plan *p)
         free(p->steps[s].sig);
         nn_free_aligned(p->steps[s].fold.own);
         nn_free_aligned(p->steps[s].gmem);
+        nn_free_aligned(p->steps[s].msum);
         free(p->steps[s].scratch);
     }
     free(p->steps);

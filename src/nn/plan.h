@@ -79,6 +79,11 @@ typedef struct nn_step {
                          single-threaded operators, one buffer per group */
     size_t strip_buf; /* floats between the groups' buffers */
     float *gmem;      /* the groups' buffers when strip_groups > 1, owned */
+    /* Mean over H and W whose input's producers (own 1x1 kernel, own
+     * resize) leave per-thread channel sums here: [threads][msum_stride],
+     * owned; the step only adds the rows (plan.c, plan_mean_sums) */
+    float *msum;
+    size_t msum_stride;
 } nn_step;
 
 typedef struct nn_plan {

@@ -175,10 +175,12 @@ PW_INLINE __m256 pw_hs8(const nn_pw *p, __m256 v, const int EP)
 /* One tile of PP pixels from x (pixels K floats apart) to y (os apart),
  * chunk weights w (bias row first, rows NV * 16 floats apart); tail mask
  * m (TL 1: 8 bits, TL 2: 16 bits); epilogue EP (PW_EP_ADD: residual r,
- * pixels p->res_stride apart, same columns as y). */
+ * pixels p->res_stride apart, same columns as y; PW_EP_SUM: the stored
+ * values of pixels skip..PP-1 added to sum, same columns as y). */
 PW_INLINE void pw_tile(const nn_pw *p, const float *x, size_t K, float *y,
                        size_t os, const float *r, const float *w, __mmask16 m,
-                       const int NZ, const int TL, const int PP, const int EP)
+                       float *sum, int skip, const int NZ, const int TL,
+                       const int PP, const int EP)
 {
     const int NV = NZ + (TL != 0), NZM = NZ + (TL == 2);
     const size_t rs = (size_t)16 * NV;
@@ -217,15 +219,24 @@ PW_INLINE void pw_tile(const nn_pw *p, const float *x, size_t K, float *y,
     __asm__ volatile("" ::: "memory");
     const __m512 lo = _mm512_set1_ps(p->lo), hi = _mm512_set1_ps(p->hi);
     const size_t rs2 = p->res_stride;
+    __m512 sv[5];
+    __m256 sy = _mm256_setzero_ps();
+    if (EP == PW_EP_SUM)
+#pragma GCC unroll 5
+        for (int v = 0; v < NZM; v++)
+            sv[v] = _mm512_setzero_ps();
 #pragma GCC unroll 12
     for (int i = 0; i < PP; i++) {
         float *q = y + (size_t)i * os;
         const float *ri = EP == PW_EP_ADD ? r + (size_t)i * rs2 : NULL;
+        const int in_sum = EP == PW_EP_SUM && i >= skip;
 #pragma GCC unroll 5
         for (int v = 0; v < NZ; v++) {
             __m512 o = _mm512_min_ps(_mm512_max_ps(acc[i][v], lo), hi);
             if (EP == PW_EP_ADD)
                 o = _mm512_add_ps(o, _mm512_loadu_ps(ri + 16 * v));
+            if (in_sum)
+                sv[v] = _mm512_add_ps(sv[v], o);
             _mm512_storeu_ps(q + 16 * v, pw_hs(p, o, EP));
         }
         if (TL == 2) {
@@ -234,12 +245,16 @@ PW_INLINE void pw_tile(const nn_pw *p, const float *x, size_t K, float *y,
                 pw_check(ri + 16 * NZ, m);
                 o = _mm512_add_ps(o, _mm512_maskz_loadu_ps(m, ri + 16 * NZ));
             }
+            if (in_sum)
+                sv[NZ] = _mm512_add_ps(sv[NZ], o);
             pw_check(q + 16 * NZ, m);
             _mm512_mask_storeu_ps(q + 16 * NZ, m, pw_hs(p, o, EP));
         } else if (TL == 1) {
             __m256 o =
                 _mm256_min_ps(_mm256_max_ps(acy[i], _mm512_castps512_ps256(lo)),
                               _mm512_castps512_ps256(hi));
+            if (in_sum)
+                sy = _mm256_add_ps(sy, o);
             if (m == 0xFF) {
                 if (EP == PW_EP_ADD)
                     o = _mm256_add_ps(o, _mm256_loadu_ps(ri + 16 * NZ));
@@ -256,6 +271,25 @@ PW_INLINE void pw_tile(const nn_pw *p, const float *x, size_t K, float *y,
             }
         }
     }
+    if (EP == PW_EP_SUM) {
+#pragma GCC unroll 5
+        for (int v = 0; v < NZ; v++)
+            _mm512_storeu_ps(
+                sum + 16 * v,
+                _mm512_add_ps(_mm512_loadu_ps(sum + 16 * v), sv[v]));
+        if (TL == 2) {
+            pw_check(sum + 16 * NZ, m);
+            _mm512_mask_storeu_ps(
+                sum + 16 * NZ, m,
+                _mm512_add_ps(_mm512_maskz_loadu_ps(m, sum + 16 * NZ), sv[NZ]));
+        } else if (TL == 1) {
+            pw_check(sum + 16 * NZ, m);
+            _mm256_mask_storeu_ps(
+                sum + 16 * NZ, (__mmask8)m,
+                _mm256_add_ps(_mm256_maskz_loadu_ps((__mmask8)m, sum + 16 * NZ),
+                              sy));
+        }
+    }
 }
 
 /* Pixels [a, b) of one chunk (weights w, output column n0). With the
@@ -263,46 +297,50 @@ PW_INLINE void pw_tile(const nn_pw *p, const float *x, size_t K, float *y,
  * overlapping tile would read residual values that an in-place output
  * already overwrote. */
 PW_INLINE void pw_range_t(const nn_pw *p, const float *x, float *y,
-                          const float *r, long a, long b, const float *w,
-                          int n0, __mmask16 m, const int NZ, const int TL,
-                          const int EP)
+                          const float *r, float *sum, long a, long b,
+                          const float *w, int n0, __mmask16 m, const int NZ,
+                          const int TL, const int EP)
 {
     const int PP = PW_PP(NZ + (TL != 0));
     const size_t K = (size_t)p->K, os = p->out_stride, rs = p->res_stride;
     y += n0;
     if (EP == PW_EP_ADD)
         r += n0;
+    if (EP == PW_EP_SUM)
+        sum += n0;
 #define PW_R(i) (EP == PW_EP_ADD ? r + (size_t)(i)*rs : NULL)
     long i = a;
     for (; i + PP <= b; i += PP)
         pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, PW_R(i), w, m,
-                NZ, TL, PP, EP);
+                sum, 0, NZ, TL, PP, EP);
     if (EP != PW_EP_ADD && i < b && b - a >= PP) {
-        i = b - PP; /* overlap the last full tile */
+        const int done = (int)(i - (b - PP)); /* already summed */
+        i = b - PP;                           /* overlap the last full tile */
         pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, PW_R(i), w, m,
-                NZ, TL, PP, EP);
+                sum, done, NZ, TL, PP, EP);
         return;
     }
     for (; i < b; i++)
         pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, PW_R(i), w, m,
-                NZ, TL, 1, EP);
+                sum, 0, NZ, TL, 1, EP);
 #undef PW_R
 }
 
 typedef void (*pw_fn)(const nn_pw *, const float *, float *, const float *,
-                      long, long, const float *, int, __mmask16);
+                      float *, long, long, const float *, int, __mmask16);
 
 #define PW_INST1(nz, tl, ep)                                                   \
     static PW_TARGET void pw_range_##nz##_##tl##_##ep(                         \
-        const nn_pw *p, const float *x, float *y, const float *r, long a,      \
-        long b, const float *w, int n0, __mmask16 m)                           \
+        const nn_pw *p, const float *x, float *y, const float *r, float *sum,  \
+        long a, long b, const float *w, int n0, __mmask16 m)                   \
     {                                                                          \
-        pw_range_t(p, x, y, r, a, b, w, n0, m, nz, tl, ep);                    \
+        pw_range_t(p, x, y, r, sum, a, b, w, n0, m, nz, tl, ep);               \
     }
 #define PW_INST(nz, tl)                                                        \
     PW_INST1(nz, tl, 0)                                                        \
     PW_INST1(nz, tl, 1)                                                        \
-    PW_INST1(nz, tl, 2)
+    PW_INST1(nz, tl, 2)                                                        \
+    PW_INST1(nz, tl, 3)
 PW_INST(1, 0)
 PW_INST(2, 0)
 PW_INST(3, 0)
@@ -326,7 +364,7 @@ PW_INST(4, 2)
             pw_range_4_##tl##_##ep, NULL                                       \
     }
 /* [EP][TL][NZ] */
-static const pw_fn pw_fns[3][3][6] = {
+static const pw_fn pw_fns[4][3][6] = {
 #define PW_EP_ROWS(ep)                                                         \
     {                                                                          \
         {NULL,                                                                 \
@@ -340,19 +378,25 @@ static const pw_fn pw_fns[3][3][6] = {
     PW_EP_ROWS(0),
     PW_EP_ROWS(1),
     PW_EP_ROWS(2),
+    PW_EP_ROWS(3),
 #undef PW_EP_ROWS
 };
 
-/* Pixels [a, b), every chunk. */
+/* Pixels [a, b), every chunk; PW_EP_SUM: range k's row of sums. */
 static void pw_range(const nn_pw *p, const float *x, float *y, const float *r,
-                     long a, long b)
+                     long a, long b, size_t k)
 {
     const float *w = p->wp;
+    float *sum = NULL;
+    if (p->ep == PW_EP_SUM) {
+        sum = p->sum + k * p->sum_stride;
+        memset(sum, 0, (size_t)p->N * sizeof *sum);
+    }
     for (int n0 = 0; n0 < p->N; n0 += pw_chunk_len(p->N, n0)) {
         const int cn = pw_chunk_len(p->N, n0), t = cn % 16;
         const int tl = t == 0 ? 0 : t <= 8 ? 1 : 2;
         const __mmask16 m = (__mmask16)((1u << t) - 1);
-        pw_fns[p->ep][tl][cn / 16](p, x, y, r, a, b, w, n0, m);
+        pw_fns[p->ep][tl][cn / 16](p, x, y, r, sum, a, b, w, n0, m);
         w += (size_t)(p->K + 1) * 16 * pw_vecs(cn);
     }
 }
@@ -371,7 +415,7 @@ static void pw_task(void *arg, size_t k)
     const pw_ctx *c = arg;
     const size_t M = (size_t)c->p->M;
     pw_range(c->p, c->x, c->y, c->r, (long)(k * M / c->T),
-             (long)((k + 1) * M / c->T));
+             (long)((k + 1) * M / c->T), k);
 }
 
 #endif
@@ -387,7 +431,7 @@ void nn_pw_run_r(const nn_pw *p, const float *x, float *y, const float *r,
         pw_ctx c = {p, x, y, r, T};
         pthreadpool_parallelize_1d(pool, pw_task, &c, T, 0);
     } else {
-        pw_range(p, x, y, r, 0, p->M);
+        pw_range(p, x, y, r, 0, p->M, 0);
     }
 #else
     (void)p;

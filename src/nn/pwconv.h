@@ -35,6 +35,8 @@ enum {
     PW_EP_NONE = 0,
     PW_EP_HS = 1,  /* then (v * hs_scale) * min(max(v + 3, 0), 6) */
     PW_EP_ADD = 2, /* then v + r[i * res_stride + n] (nn_pw_run_r) */
+    PW_EP_SUM = 3, /* v stored as it is, and added to the channel sums of
+                      the pixel range (sum, below) */
 };
 
 typedef struct nn_pw {
@@ -45,6 +47,13 @@ typedef struct nn_pw {
     int ep;            /* epilogue after the clamp: PW_EP_* (default none) */
     float hs_scale;    /* PW_EP_HS: the model's 1/6 (may be rounded) */
     size_t res_stride; /* PW_EP_ADD: floats between residual pixels (>= N) */
+    /* PW_EP_SUM: the run of pixel range k of T (see nn_pw_run) sets
+     * sum[k * sum_stride + n], n < N, to the sum of the values it stored
+     * in channel n (pixels in some order; the recomputed overlap of a
+     * last tile counted once): a global mean over the output then only
+     * adds T rows. Not with nn_pw_run_m. */
+    float *sum;
+    size_t sum_stride;
     float *wp;   /* packed weights and bias (nn_pw_init), owned, aligned */
     size_t wlen; /* floats in wp */
 } nn_pw;

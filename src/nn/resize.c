@@ -86,17 +86,29 @@ typedef struct rs_job {
     const nn_rs *r;
     const float *x;
     float *y;
+    size_t T; /* with r->sum: row ranges */
 } rs_job;
 
-static RS_TARGET void rs_row(void *ctx, size_t oy)
+/* The mask of the 16-channel block at c of C channels. */
+static inline __mmask16 rs_mask(int C, int c)
 {
-    const rs_job *j = ctx;
+    return C - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (C - c)) - 1);
+}
+
+/* Output row oy; with `sum`, the stored values are added to sum[c]. NB
+ * 1..4: C is in (16 (NB - 1), 16 NB] and the row's sums stay in
+ * registers until its end; 0: any C, sums added per pixel. */
+static RS_TARGET __attribute__((always_inline)) inline void
+rs_row_t(const rs_job *j, size_t oy, float *sum, const int NB)
+{
     const nn_rs *r = j->r;
     const size_t row = (size_t)r->W * r->C;
     const float *t = j->x + (size_t)r->y0[oy] * row;
     const float *b = j->x + (size_t)r->y1[oy] * row;
     const __m512 fy = _mm512_set1_ps(r->fy[oy]), z = _mm512_setzero_ps();
     float *yr = j->y + oy * (size_t)r->OW * r->out_stride;
+    const int CE = NB ? 16 * NB : r->C; /* channel loop end */
+    __m512 sv[4] = {z, z, z, z};
     for (int ox = 0; ox < r->OW; ox++) {
         const size_t a0 = (size_t)r->x0[ox] * r->C,
                      a1 = (size_t)r->x1[ox] * r->C;
@@ -109,10 +121,9 @@ static RS_TARGET void rs_row(void *ctx, size_t oy)
             for (int c = 0; c < r->C; c += 16)
                 _mm_prefetch((const char *)(yp + 8 * r->out_stride + c),
                              _MM_HINT_ET0);
-        for (int c = 0; c < r->C; c += 16) {
-            const __mmask16 m = r->C - c >= 16
-                                    ? (__mmask16)0xFFFF
-                                    : (__mmask16)((1u << (r->C - c)) - 1);
+#pragma GCC unroll 4
+        for (int c = 0; c < CE; c += 16) {
+            const __mmask16 m = rs_mask(r->C, c);
             const __m512 tl = _mm512_maskz_loadu_ps(m, t + a0 + c);
             const __m512 tr = _mm512_maskz_loadu_ps(m, t + a1 + c);
             const __m512 bl = _mm512_maskz_loadu_ps(m, b + a0 + c);
@@ -123,7 +134,55 @@ static RS_TARGET void rs_row(void *ctx, size_t oy)
             if (r->relu)
                 v = _mm512_max_ps(v, z);
             _mm512_mask_storeu_ps(yp + c, m, v);
+            if (NB) /* masked-out lanes of v are 0 */
+                sv[c / 16] = _mm512_add_ps(sv[c / 16], v);
+            else if (sum)
+                _mm512_mask_storeu_ps(
+                    sum + c, m,
+                    _mm512_add_ps(_mm512_maskz_loadu_ps(m, sum + c), v));
         }
+    }
+    for (int c = 0; c < CE && NB; c += 16) { /* unrolled: CE constant */
+        const __mmask16 m = rs_mask(r->C, c);
+        _mm512_mask_storeu_ps(
+            sum + c, m,
+            _mm512_add_ps(_mm512_maskz_loadu_ps(m, sum + c), sv[c / 16]));
+    }
+}
+
+static RS_TARGET void rs_row(void *ctx, size_t oy)
+{
+    rs_row_t(ctx, oy, NULL, 0);
+}
+
+/* pthreadpool task: the k-th of T contiguous row ranges, with sums. */
+static RS_TARGET void rs_range(void *ctx, size_t k)
+{
+    const rs_job *j = ctx;
+    const size_t OH = (size_t)j->r->OH;
+    float *sum = j->r->sum + k * j->r->sum_stride;
+    memset(sum, 0, (size_t)j->r->C * sizeof *sum);
+    const size_t o0 = k * OH / j->T, o1 = (k + 1) * OH / j->T;
+    switch ((j->r->C + 15) / 16) {
+    case 1:
+        for (size_t oy = o0; oy < o1; oy++)
+            rs_row_t(j, oy, sum, 1);
+        break;
+    case 2:
+        for (size_t oy = o0; oy < o1; oy++)
+            rs_row_t(j, oy, sum, 2);
+        break;
+    case 3:
+        for (size_t oy = o0; oy < o1; oy++)
+            rs_row_t(j, oy, sum, 3);
+        break;
+    case 4:
+        for (size_t oy = o0; oy < o1; oy++)
+            rs_row_t(j, oy, sum, 4);
+        break;
+    default:
+        for (size_t oy = o0; oy < o1; oy++)
+            rs_row_t(j, oy, sum, 0);
     }
 }
 
@@ -133,8 +192,15 @@ void nn_rs_run(const nn_rs *r, const float *x, float *y,
                struct pthreadpool *pool)
 {
 #ifdef RS_X86
-    rs_job j = {r, x, y};
-    if (pool && r->OH > 1)
+    rs_job j = {r, x, y, 1};
+    if (r->sum) {
+        size_t T = pool ? pthreadpool_get_threads_count(pool) : 1;
+        j.T = T > (size_t)r->OH ? (size_t)r->OH : T;
+        if (j.T > 1)
+            pthreadpool_parallelize_1d(pool, rs_range, &j, j.T, 0);
+        else
+            rs_range(&j, 0);
+    } else if (pool && r->OH > 1)
         pthreadpool_parallelize_1d(pool, rs_row, &j, (size_t)r->OH, 0);
     else
         for (int oy = 0; oy < r->OH; oy++)

@@ -21,6 +21,12 @@ typedef struct nn_rs {
     int *y0, *y1;        /* [OH] source rows; x0, x1 [OW] source columns */
     int *x0, *x1;
     float *fy, *fx; /* weights of y1 / x1; one allocation owned (y0) */
+    /* NULL, or: the rows go to the T threads of the run in T contiguous
+     * ranges in order, and range k sets sum[k * sum_stride + c], c < C,
+     * to the sum of the values it stored in channel c (a global mean over
+     * the output then only adds T rows); not owned */
+    float *sum;
+    size_t sum_stride;
 } nn_rs;
 
 /* 1 when this CPU runs the kernel (AVX-512F), else 0. */
@@ -33,7 +39,8 @@ int nn_rs_init(nn_rs *r, int H, int W, int C, int OH, int OW, int align_corners,
 void nn_rs_free(nn_rs *r);
 
 /* Resizes x into y, split by output rows over `pool` (NULL: the calling
- * thread). Call only when nn_rs_available(). Never allocates. */
+ * thread; with r->sum, T = the pool's threads, at most OH). Call only when
+ * nn_rs_available(). Never allocates. */
 struct pthreadpool;
 void nn_rs_run(const nn_rs *r, const float *x, float *y,
                struct pthreadpool *pool);
