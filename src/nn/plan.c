@@ -659,6 +659,25 @@ static int pw_ep_kind(const nn_graph *g, int s, int *res)
     return PW_EP_ADD;
 }
 
+/* Is step s already part of a fused group planned so far: the first or
+ * second step of a strip, expand, dwpw, stem + HardSwish or 1x1 epilogue
+ * pair, or the Sigmoid run inside a strip pair? The per-step arrays not
+ * yet planned are NULL. Every new pairing checks this, so a step is fused
+ * into one group at most. */
+static int in_fusion(const nn_plan *p, int s)
+{
+    const unsigned char *pairs[3] = {p->dwpw, p->stem_hs, p->pw_ep};
+    for (int q = s > 0 ? s - 1 : 0; q <= s; q++) {
+        if ((p->strip_rows && p->strip_rows[q]) ||
+            (p->expand_rows && p->expand_rows[q]))
+            return 1;
+        for (int k = 0; k < 3; k++)
+            if (pairs[k] && pairs[k][q])
+                return 1;
+    }
+    return s > 1 && p->strip_sig && p->strip_sig[s - 2];
+}
+
 /* Assigns storage classes, lifetimes and arena offsets. */
 static int plan_memory(nn_graph *g, nn_plan *p, int views)
 {
@@ -768,10 +787,7 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             goto out;
         for (int s = 0; s + 1 < end; s++) {
             const nn_node *c = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
-            if (p->strip_rows[s] || p->expand_rows[s] || p->dwpw[s] ||
-                (s > 0 && (p->strip_rows[s - 1] || p->expand_rows[s - 1] ||
-                           p->dwpw[s - 1])) ||
-                !stem_ok(g, c) || h->op != NN_OP_HARDSWISH ||
+            if (in_fusion(p, s) || !stem_ok(g, c) || h->op != NN_OP_HARDSWISH ||
                 h->in[0] != c->out[0] || g->t[c->out[0]].nuse != 1 ||
                 pinned(g, c->out[0]) || g->t[c->out[0]].store != NN_STORE_ARENA)
                 continue;
@@ -804,14 +820,10 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
         p->pw_ep = calloc((size_t)end + 1, 1);
         if (!p->pw_ep)
             goto out;
-        for (int s = 0; s + 1 < end && !getenv("SPATIA_NN_NO_PW_EP"); s++) {
+        const int pw_ep_on = !getenv("SPATIA_NN_NO_PW_EP");
+        for (int s = 0; pw_ep_on && s + 1 < end; s++) {
             int res = -1, kind;
-            if (p->strip_rows[s] || p->expand_rows[s] || p->dwpw[s] ||
-                p->stem_hs[s] || p->fold[s] || p->fold[s + 1] ||
-                (s > 0 &&
-                 (p->strip_rows[s - 1] || p->expand_rows[s - 1] ||
-                  p->dwpw[s - 1] || p->stem_hs[s - 1] || p->pw_ep[s - 1])) ||
-                (s > 1 && p->strip_sig[s - 2]) ||
+            if (in_fusion(p, s) || p->fold[s] || p->fold[s + 1] ||
                 !(kind = pw_ep_kind(g, s, &res)))
                 continue;
             p->pw_ep[s] = (unsigned char)kind;
@@ -931,6 +943,43 @@ static void shape_sz(const nn_shape *s, size_t *out)
         out[i] = (size_t)s->d[i];
 }
 
+/* XNNPACK's setup function of a binary float op (all share one signature). */
+typedef enum xnn_status (*binary_setup_fn)(xnn_operator_t, size_t,
+                                           const size_t *, size_t,
+                                           const size_t *, const float *,
+                                           const float *, float *,
+                                           pthreadpool_t);
+
+static binary_setup_fn binary_setup(nn_op op)
+{
+    switch (op) {
+    case NN_OP_ADD:
+        return xnn_setup_add_nd_f32;
+    case NN_OP_SUB:
+        return xnn_setup_subtract_nd_f32;
+    case NN_OP_MUL:
+        return xnn_setup_multiply_nd_f32;
+    case NN_OP_DIV:
+        return xnn_setup_divide_nd_f32;
+    case NN_OP_MAXIMUM:
+        return xnn_setup_maximum_nd_f32;
+    default:
+        return xnn_setup_minimum_nd_f32;
+    }
+}
+
+/* TF's HWIO filter w (k = kh * kw * ci rows of co) repacked as XNNPACK's
+ * OHWI; NULL when out of memory. Free with free(). */
+static float *ohwi_pack(const float *w, size_t k, int co)
+{
+    float *ohwi = malloc(k * (size_t)co * sizeof *ohwi);
+    if (ohwi)
+        for (size_t i = 0; i < k; i++)
+            for (int o = 0; o < co; o++)
+                ohwi[(size_t)o * k + i] = w[i * (size_t)co + o];
+    return ohwi;
+}
+
 /* Creates the XNNPACK operator of step st, if the node has one. Returns
  * SPATIA_OK (st->op may stay NULL: portable) or SPATIA_NOMEM. */
 static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
@@ -970,14 +1019,9 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
                 (size_t)ci, ostride, w, b, lo, hi,
                 XNN_FLAG_DEPTHWISE_CONVOLUTION, &op);
         } else {
-            /* HWIO -> OHWI */
-            size_t k = (size_t)kh * kw * ci;
-            float *ohwi = malloc(k * (size_t)co * sizeof *ohwi);
+            float *ohwi = ohwi_pack(w, (size_t)kh * kw * ci, co);
             if (!ohwi)
                 return SPATIA_NOMEM;
-            for (size_t i = 0; i < k; i++)
-                for (int o = 0; o < co; o++)
-                    ohwi[(size_t)o * k + i] = w[i * (size_t)co + o];
             s = xnn_create_convolution2d_nhwc_f32(
                 (uint32_t)n->a.pad[0], (uint32_t)n->a.pad[3],
                 (uint32_t)n->a.pad[1], (uint32_t)n->a.pad[2], (uint32_t)kh,
@@ -1007,50 +1051,30 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
             return SPATIA_OK;
         shape_sz(&x->shape, s1);
         shape_sz(&x2->shape, s2);
-        switch (n->op) {
+        switch (n->op) { /* Maximum / Minimum take no clamp */
         case NN_OP_ADD:
             s = xnn_create_add_nd_f32(lo, hi, 0, &op);
-            if (!s)
-                s = xnn_setup_add_nd_f32(op, (size_t)x->shape.rank, s1,
-                                         (size_t)x2->shape.rank, s2, st->in[0],
-                                         st->in[1], st->out[0], pool);
             break;
         case NN_OP_SUB:
             s = xnn_create_subtract_nd_f32(lo, hi, 0, &op);
-            if (!s)
-                s = xnn_setup_subtract_nd_f32(
-                    op, (size_t)x->shape.rank, s1, (size_t)x2->shape.rank, s2,
-                    st->in[0], st->in[1], st->out[0], pool);
             break;
         case NN_OP_MUL:
             s = xnn_create_multiply_nd_f32(lo, hi, 0, &op);
-            if (!s)
-                s = xnn_setup_multiply_nd_f32(
-                    op, (size_t)x->shape.rank, s1, (size_t)x2->shape.rank, s2,
-                    st->in[0], st->in[1], st->out[0], pool);
             break;
         case NN_OP_DIV:
             s = xnn_create_divide_nd_f32(lo, hi, 0, &op);
-            if (!s)
-                s = xnn_setup_divide_nd_f32(
-                    op, (size_t)x->shape.rank, s1, (size_t)x2->shape.rank, s2,
-                    st->in[0], st->in[1], st->out[0], pool);
             break;
         case NN_OP_MAXIMUM:
             s = xnn_create_maximum_nd_f32(0, &op);
-            if (!s)
-                s = xnn_setup_maximum_nd_f32(
-                    op, (size_t)x->shape.rank, s1, (size_t)x2->shape.rank, s2,
-                    st->in[0], st->in[1], st->out[0], pool);
             break;
         default:
             s = xnn_create_minimum_nd_f32(0, &op);
-            if (!s)
-                s = xnn_setup_minimum_nd_f32(
-                    op, (size_t)x->shape.rank, s1, (size_t)x2->shape.rank, s2,
-                    st->in[0], st->in[1], st->out[0], pool);
             break;
         }
+        if (!s)
+            s = binary_setup(n->op)(op, (size_t)x->shape.rank, s1,
+                                    (size_t)x2->shape.rank, s2, st->in[0],
+                                    st->in[1], st->out[0], pool);
         break;
     }
     case NN_OP_RELU:
@@ -1359,6 +1383,65 @@ static float *group_mem(int groups, size_t buf)
     return m;
 }
 
+/* The input rows a strip reads: output rows [r0, r1) of a window eff
+ * rows tall at stride sh, pad_top padding rows above an input of H rows,
+ * read input rows [*first, *last) plus *top / *bot padding rows above /
+ * below them (the image's padding at the first and last strip). Returns
+ * 0 when the strip reads no input row. */
+static int strip_window(int r0, int r1, int sh, int pad_top, int eff, int H,
+                        int *top, int *bot, int *first, int *last)
+{
+    const int lo = r0 * sh - pad_top;
+    const int hi = (r1 - 1) * sh - pad_top + eff; /* exclusive */
+    *top = lo < 0 ? -lo : 0;
+    *bot = hi > H ? hi - H : 0;
+    *first = lo < 0 ? 0 : lo;
+    *last = hi > H ? H : hi;
+    return *last > *first;
+}
+
+/* What a strip builder made so far, released on failure. */
+typedef struct strip_parts {
+    xnn_operator_t *ops; /* 2 per strip, NULL where none */
+    int nops;
+    float *ohwi;
+    nn_dw *own, *sdw;
+    nn_pw *pw;
+    long *pw_m;
+    size_t *pw_off;
+    float *gmem;
+} strip_parts;
+
+static void strip_parts_free(strip_parts *sp)
+{
+    for (int i = 0; sp->ops && i < sp->nops; i++)
+        if (sp->ops[i])
+            xnn_delete_operator(sp->ops[i]);
+    free(sp->ops);
+    free(sp->ohwi);
+    free(sp->own);
+    free(sp->sdw);
+    free_pw(sp->pw);
+    free(sp->pw_m);
+    free(sp->pw_off);
+    nn_free_aligned(sp->gmem);
+}
+
+/* The own 1x1 kernel's per-strip pixel counts and offsets for n strips,
+ * or (no own kernel) XNNPACK's OHWI filter of the 1x1 node c (ci -> co).
+ * Returns 0 or -1 (out of memory). */
+static int strip_pw_parts(strip_parts *sp, const nn_graph *g, const nn_node *c,
+                          int n, int ci, int co)
+{
+    if (sp->pw) {
+        sp->pw_m = calloc((size_t)n, sizeof *sp->pw_m);
+        sp->pw_off = calloc((size_t)n, sizeof *sp->pw_off);
+        return sp->pw_m && sp->pw_off ? 0 : -1;
+    }
+    sp->ohwi = ohwi_pack(g->t[c->in[1]].data, (size_t)ci, co);
+    return sp->ohwi ? 0 : -1;
+}
+
 /* Creates the operators of a strip pair: step s (depthwise convolution)
  * and step s + 1 (1x1 convolution of its output only) run strip by strip
  * at step s + 1. Strip i computes output rows [r0, r1) of the depthwise
@@ -1388,118 +1471,86 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
     const float dhi = d->a.has_act ? d->a.act_max : INFINITY;
     const float clo = c->a.has_act ? c->a.act_min : -INFINITY;
     const float chi = c->a.has_act ? c->a.act_max : INFINITY;
-    const float *dw = g->t[d->in[1]].data, *cw = g->t[c->in[1]].data;
+    const float *dw = g->t[d->in[1]].data;
     const float *db = d->nin > 2 ? g->t[d->in[2]].data : NULL;
     const float *cb = c->nin > 2 ? g->t[c->in[2]].data : NULL;
-    const int n = (OH + rows - 1) / rows;
+    const int n = (OH + rows - 1) / rows, ci = cws->d[2];
     enum xnn_status st = xnn_status_success;
-    int ci = cws->d[2];
-    xnn_operator_t *ops = calloc(2 * (size_t)n, sizeof *ops);
-    float *ohwi = malloc((size_t)ci * (size_t)CO * sizeof *ohwi);
+    strip_parts sp = {0};
+    int nomem = 0, rc = SPATIA_NOMEM;
 
-    if (!ops || !ohwi) {
-        free(ops);
-        free(ohwi);
-        return SPATIA_NOMEM;
-    }
-    int nomem = 0;
-    nn_dw *own = own_dw(g, d, (size_t)CT, &nomem);
-    if (nomem) {
-        free(ops);
-        free(ohwi);
-        return SPATIA_NOMEM;
-    }
-    nn_pw *pw = own_pw(g, c, ystride, 0, &nomem);
-    long *pw_m = pw ? calloc((size_t)n, sizeof *pw_m) : NULL;
-    size_t *pw_off = pw ? calloc((size_t)n, sizeof *pw_off) : NULL;
-    if (nomem || (pw && (!pw_m || !pw_off))) {
-        free(ops);
-        free(ohwi);
-        free(own);
-        free_pw(pw);
-        free(pw_m);
-        free(pw_off);
-        return SPATIA_NOMEM;
-    }
-    for (int i = 0; i < ci; i++) /* HWIO (1x1) -> OHWI */
-        for (int o = 0; o < CO; o++)
-            ohwi[(size_t)o * ci + i] = cw[(size_t)i * CO + o];
+    sp.nops = 2 * n;
+    if (!(sp.ops = calloc((size_t)sp.nops, sizeof *sp.ops)))
+        goto fail;
+    sp.own = own_dw(g, d, (size_t)CT, &nomem);
+    if (!nomem)
+        sp.pw = own_pw(g, c, ystride, 0, &nomem);
+    if (nomem || strip_pw_parts(&sp, g, c, n, ci, CO))
+        goto fail;
     const size_t buf = strip_buf((size_t)rows * OW * CT);
     const int groups = strip_groups(p, n, buf, nn_shape_elems(&t->shape));
     pthreadpool_t pool = groups > 1 ? NULL : p->pool;
-    float *gmem = group_mem(groups, buf);
-    if (groups > 1 && !gmem) {
-        free(ops);
-        free(ohwi);
-        free(own);
-        free_pw(pw);
-        free(pw_m);
-        free(pw_off);
-        return SPATIA_NOMEM;
-    }
+    sp.gmem = group_mem(groups, buf);
+    if (groups > 1 && !sp.gmem)
+        goto fail;
     for (int i = 0; i < n && st == xnn_status_success; i++) {
-        float *bp = (gmem ? gmem : (float *)sd->out[0]) +
+        float *bp = (sp.gmem ? sp.gmem : (float *)sd->out[0]) +
                     (size_t)group_of(i, n, groups) * buf;
         const int r0 = i * rows, r1 = r0 + rows < OH ? r0 + rows : OH;
-        if (pw) { /* the own 1x1 kernel: rows [r0, r1) of the output */
-            pw_m[i] = (long)(r1 - r0) * OW;
-            pw_off[i] = (size_t)r0 * OW * ystride;
-        }
-        const int lo = r0 * sh - d->a.pad[0];
-        const int hi = (r1 - 1) * sh - d->a.pad[0] + eff; /* exclusive */
-        const int top = lo < 0 ? -lo : 0, bot = hi > H ? hi - H : 0;
-        const int first = lo < 0 ? 0 : lo, last = hi > H ? H : hi;
-        if (last <= first) {
+        int top, bot, first, last;
+        if (!strip_window(r0, r1, sh, d->a.pad[0], eff, H, &top, &bot, &first,
+                          &last)) {
             st = xnn_status_unsupported_parameter;
             break;
         }
-        if (!own) { /* XNNPACK depthwise operator of this strip */
+        if (sp.pw) { /* the own 1x1 kernel: rows [r0, r1) of the output */
+            sp.pw_m[i] = (long)(r1 - r0) * OW;
+            sp.pw_off[i] = (size_t)r0 * OW * ystride;
+        }
+        if (!sp.own) { /* XNNPACK depthwise operator of this strip */
             st = xnn_create_convolution2d_nhwc_f32(
                 (uint32_t)top, (uint32_t)d->a.pad[3], (uint32_t)bot,
                 (uint32_t)d->a.pad[2], (uint32_t)kh, (uint32_t)kw, (uint32_t)sh,
                 (uint32_t)d->a.stride[1], (uint32_t)d->a.dilation[0],
                 (uint32_t)d->a.dilation[1], (uint32_t)C, 1, (size_t)dws->d[3],
                 (size_t)C, (size_t)CT, dw, db, dlo, dhi,
-                XNN_FLAG_DEPTHWISE_CONVOLUTION, &ops[2 * i]);
+                XNN_FLAG_DEPTHWISE_CONVOLUTION, &sp.ops[2 * i]);
             if (st == xnn_status_success)
                 st = xnn_setup_convolution2d_nhwc_f32(
-                    ops[2 * i], 1, (size_t)(last - first), (size_t)W,
+                    sp.ops[2 * i], 1, (size_t)(last - first), (size_t)W,
                     (const float *)sd->in[0] + (size_t)first * W * C, bp, pool);
         }
-        if (st == xnn_status_success && !pw)
+        if (st == xnn_status_success && !sp.pw)
             st = xnn_create_convolution2d_nhwc_f32(
                 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, (size_t)ci, (size_t)CO,
-                (size_t)ci, ystride, ohwi, cb, clo, chi, 0, &ops[2 * i + 1]);
-        if (st == xnn_status_success && !pw)
+                (size_t)ci, ystride, sp.ohwi, cb, clo, chi, 0,
+                &sp.ops[2 * i + 1]);
+        if (st == xnn_status_success && !sp.pw)
             st = xnn_setup_convolution2d_nhwc_f32(
-                ops[2 * i + 1], 1, (size_t)(r1 - r0), (size_t)OW, bp,
+                sp.ops[2 * i + 1], 1, (size_t)(r1 - r0), (size_t)OW, bp,
                 (float *)sc->out[0] + (size_t)r0 * OW * ystride, pool);
     }
-    free(ohwi);
     if (st != xnn_status_success) {
-        for (int i = 0; i < 2 * n; i++)
-            xnn_delete_operator(ops[i]);
-        free(ops);
-        free(own);
-        free_pw(pw);
-        free(pw_m);
-        free(pw_off);
-        nn_free_aligned(gmem);
-        return st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
+        rc = st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
+        goto fail;
     }
+    free(sp.ohwi);
     sd->skip = 1;
-    sc->spw = pw;
-    sc->spw_m = pw_m;
-    sc->spw_off = pw_off;
-    sc->gmem = gmem;
-    sc->strips = ops;
+    sc->spw = sp.pw;
+    sc->spw_m = sp.pw_m;
+    sc->spw_off = sp.pw_off;
+    sc->gmem = sp.gmem;
+    sc->strips = sp.ops;
     sc->nstrips = n;
-    sc->dw = own;
+    sc->dw = sp.own;
     sc->strip_rows = rows;
     sc->strip_groups = groups;
     sc->strip_buf = buf;
     p->xnn_ops += 2;
     return 0;
+fail:
+    strip_parts_free(&sp);
+    return rc;
 }
 
 /* The per-strip Sigmoid operators of the strip pair at s (strip_sigmoid,
@@ -1603,83 +1654,62 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     const float chi = c->a.has_act ? c->a.act_max : INFINITY;
     const float dlo = d->a.has_act ? d->a.act_min : -INFINITY;
     const float dhi = d->a.has_act ? d->a.act_max : INFINITY;
-    const float *cw = g->t[c->in[1]].data, *dw = g->t[d->in[1]].data;
+    const float *dw = g->t[d->in[1]].data;
     const float *cb = c->nin > 2 ? g->t[c->in[2]].data : NULL;
     const float *db = d->nin > 2 ? g->t[d->in[2]].data : NULL;
     const int n = (OH + rows - 1) / rows;
     enum xnn_status st = xnn_status_success;
-    xnn_operator_t *ops = calloc(2 * (size_t)n, sizeof *ops);
-    float *ohwi = malloc((size_t)ci * (size_t)CT * sizeof *ohwi);
+    strip_parts sp = {0};
+    int nomem = 0, rc = SPATIA_NOMEM;
 
-    int nomem = 0;
-    nn_dw *own = own_dw(g, d, ystride, &nomem), *sdw = NULL;
-    if (own) { /* the own kernel's parameters per strip */
-        sdw = calloc((size_t)n, sizeof *sdw);
-        nomem = !sdw;
-    }
-    nn_pw *pw = nomem ? NULL : own_pw(g, c, (size_t)CT, 0, &nomem);
-    long *pw_m = pw ? calloc((size_t)n, sizeof *pw_m) : NULL;
-    size_t *pw_off = pw ? calloc((size_t)n, sizeof *pw_off) : NULL;
-    if (!ops || !ohwi || nomem || (pw && (!pw_m || !pw_off))) {
-        free(ops);
-        free(ohwi);
-        free(own);
-        free(sdw);
-        free_pw(pw);
-        free(pw_m);
-        free(pw_off);
-        return SPATIA_NOMEM;
-    }
-    for (int i = 0; i < ci; i++) /* HWIO (1x1) -> OHWI */
-        for (int o = 0; o < CT; o++)
-            ohwi[(size_t)o * ci + i] = cw[(size_t)i * CT + o];
+    sp.nops = 2 * n;
+    if (!(sp.ops = calloc((size_t)sp.nops, sizeof *sp.ops)))
+        goto fail;
+    sp.own = own_dw(g, d, ystride, &nomem);
+    if (sp.own && !(sp.sdw = calloc((size_t)n, sizeof *sp.sdw)))
+        goto fail; /* the own kernel's parameters per strip */
+    if (!nomem)
+        sp.pw = own_pw(g, c, (size_t)CT, 0, &nomem);
+    if (nomem || strip_pw_parts(&sp, g, c, n, ci, CT))
+        goto fail;
     const size_t buf = strip_buf(((size_t)(rows - 1) * sh + eff) * W * CT);
     const int groups = strip_groups(p, n, buf, nn_shape_elems(&t->shape));
     pthreadpool_t pool = groups > 1 ? NULL : p->pool;
-    float *gmem = group_mem(groups, buf);
-    if (groups > 1 && !gmem) {
-        free(ops);
-        free(ohwi);
-        free(own);
-        free(sdw);
-        free_pw(pw);
-        free(pw_m);
-        free(pw_off);
-        return SPATIA_NOMEM;
-    }
+    sp.gmem = group_mem(groups, buf);
+    if (groups > 1 && !sp.gmem)
+        goto fail;
     for (int i = 0; i < n && st == xnn_status_success; i++) {
-        float *bp = (gmem ? gmem : (float *)sc->out[0]) +
+        float *bp = (sp.gmem ? sp.gmem : (float *)sc->out[0]) +
                     (size_t)group_of(i, n, groups) * buf;
         const int r0 = i * rows, r1 = r0 + rows < OH ? r0 + rows : OH;
-        const int lo = r0 * sh - d->a.pad[0];
-        const int hi = (r1 - 1) * sh - d->a.pad[0] + eff; /* exclusive */
-        const int top = lo < 0 ? -lo : 0, bot = hi > H ? hi - H : 0;
-        const int first = lo < 0 ? 0 : lo, last = hi > H ? H : hi;
-        if (last <= first) {
+        int top, bot, first, last;
+        if (!strip_window(r0, r1, sh, d->a.pad[0], eff, H, &top, &bot, &first,
+                          &last)) {
             st = xnn_status_unsupported_parameter;
             break;
         }
-        if (pw) { /* the own 1x1 kernel: input rows [first, last) */
-            pw_m[i] = (long)(last - first) * W;
-            pw_off[i] = (size_t)first * W * ci;
+        if (sp.pw) { /* the own 1x1 kernel: input rows [first, last) */
+            sp.pw_m[i] = (long)(last - first) * W;
+            sp.pw_off[i] = (size_t)first * W * ci;
         } else {
             st = xnn_create_convolution2d_nhwc_f32(
                 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, (size_t)ci, (size_t)CT,
-                (size_t)ci, (size_t)CT, ohwi, cb, clo, chi, 0, &ops[2 * i]);
+                (size_t)ci, (size_t)CT, sp.ohwi, cb, clo, chi, 0,
+                &sp.ops[2 * i]);
             if (st == xnn_status_success)
                 st = xnn_setup_convolution2d_nhwc_f32(
-                    ops[2 * i], 1, (size_t)(last - first), (size_t)W,
+                    sp.ops[2 * i], 1, (size_t)(last - first), (size_t)W,
                     (const float *)sc->in[0] + (size_t)first * W * ci, bp,
                     pool);
         }
-        if (own) {
+        if (sp.own) {
             /* the strip's rows [first, last) of the intermediate as the
              * image, with the padding of the whole image at the first and
              * last strip, as for the XNNPACK operator below */
-            sdw[i] = *own;
-            sdw[i].H = last - first;
-            sdw[i].pad_top = top;
-            sdw[i].OH = r1 - r0;
+            sp.sdw[i] = *sp.own;
+            sp.sdw[i].H = last - first;
+            sp.sdw[i].pad_top = top;
+            sp.sdw[i].OH = r1 - r0;
             continue;
         }
         if (st == xnn_status_success)
@@ -1689,40 +1719,35 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
                 (uint32_t)d->a.stride[1], (uint32_t)d->a.dilation[0],
                 (uint32_t)d->a.dilation[1], (uint32_t)CT, 1, (size_t)dws->d[3],
                 (size_t)CT, ystride, dw, db, dlo, dhi,
-                XNN_FLAG_DEPTHWISE_CONVOLUTION, &ops[2 * i + 1]);
+                XNN_FLAG_DEPTHWISE_CONVOLUTION, &sp.ops[2 * i + 1]);
         if (st == xnn_status_success)
             st = xnn_setup_convolution2d_nhwc_f32(
-                ops[2 * i + 1], 1, (size_t)(last - first), (size_t)W, bp,
+                sp.ops[2 * i + 1], 1, (size_t)(last - first), (size_t)W, bp,
                 (float *)sd->out[0] + (size_t)r0 * OW * ystride, pool);
     }
-    free(ohwi);
-    free(own);
     if (st != xnn_status_success) {
-        for (int i = 0; i < 2 * n; i++)
-            if (ops[i])
-                xnn_delete_operator(ops[i]);
-        free(ops);
-        free(sdw);
-        free_pw(pw);
-        free(pw_m);
-        free(pw_off);
-        nn_free_aligned(gmem);
-        return st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
+        rc = st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
+        goto fail;
     }
+    free(sp.ohwi);
+    free(sp.own);
     sc->skip = 1;
-    sd->spw = pw;
-    sd->spw_m = pw_m;
-    sd->spw_off = pw_off;
-    sd->gmem = gmem;
-    sd->strips = ops;
+    sd->spw = sp.pw;
+    sd->spw_m = sp.pw_m;
+    sd->spw_off = sp.pw_off;
+    sd->gmem = sp.gmem;
+    sd->strips = sp.ops;
     sd->nstrips = n;
-    sd->dw = sdw;
+    sd->dw = sp.sdw;
     sd->expand = 1;
     sd->strip_rows = rows;
     sd->strip_groups = groups;
     sd->strip_buf = buf;
     p->xnn_ops += 2;
     return 0;
+fail:
+    strip_parts_free(&sp);
+    return rc;
 }
 
 /* The own fused kernel of a dwpw pair (dwpw_pair): step s (depthwise) is
