@@ -1937,8 +1937,8 @@ TEST(resize_relu_fused)
         }
 }
 
-/* Two threads: the arena is mapped in halves (plan.c, arena_map_halves),
- * every tensor of more than a page split over two physical copies. A
+/* Two threads: the arena's pages have owner threads (plan.c, place_owned),
+ * part k of every tensor of 4+ pages on thread k's pages. A
  * chain of convolutions of changing sizes (so tensors reuse bytes of
  * others of other sizes) then a global mean (threaded, kernels.c) gives
  * bit for bit what the flat arena gives, and the mean matches a double

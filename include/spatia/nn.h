@@ -72,7 +72,7 @@ typedef struct spatia_nn_info {
     double flops;        /* convolution multiply-adds x 2 per run */
     size_t arena_bytes;  /* activations, planned once */
     size_t weight_bytes; /* constants kept after load */
-    int arena_split;     /* 1: arena mapped in per-thread halves (2 threads) */
+    int arena_split;     /* 1: arena pages owned per thread (threads > 1) */
     int mean_sums;       /* global means whose input's producers sum per channel
                             as they store (the mean does not read its input) */
 } spatia_nn_info;
