@@ -15,27 +15,28 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include <xnnpack.h>
 
+#include "bench_util.h"
 #include "nn/dwconv.h"
 #include "nn/graph.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+typedef struct dw_run_ctx {
+    const nn_dw *d;
+    xnn_operator_t op;
+    const float *x;
+    float *y;
+} dw_run_ctx;
 
-static void fill(float *v, size_t n, unsigned seed)
+/* e 0: the own kernel, 1: XNNPACK (single thread) */
+static void dw_run_one(void *ctx, int e)
 {
-    for (size_t i = 0; i < n; i++) {
-        seed = seed * 1664525u + 1013904223u;
-        v[i] = (float)(seed >> 8) / (float)(1u << 24) - 0.5f;
-    }
+    const dw_run_ctx *c = ctx;
+    if (e)
+        xnn_run_operator(c->op, NULL);
+    else
+        nn_dw_run(c->d, c->x, c->y, 0, c->d->OH, NULL);
 }
 
 int main(int argc, char **argv)
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
     }
     if (xnn_initialize(NULL) != xnn_status_success)
         return 1;
-    char *junk = malloc((size_t)64 << 20);
+    char *junk = malloc(BENCH_JUNK_BYTES);
     if (!junk)
         return 1;
     printf("%-20s %9s %9s %7s %9s %9s %7s  %s\n", "out HxWxC k s", "warm: own",
@@ -73,9 +74,9 @@ int main(int argc, char **argv)
         float *b = malloc((size_t)C * sizeof(float) + 64);
         if (!x || !y || !w || !b)
             return 1;
-        fill(x, (size_t)H * H * C, 1);
-        fill(w, (size_t)k * k * C, 2);
-        fill(b, (size_t)C, 3);
+        bench_fill(x, (size_t)H * H * C, 1);
+        bench_fill(w, (size_t)k * k * C, 2);
+        bench_fill(b, (size_t)C, 3);
         nn_dw d = {.H = H,
                    .W = H,
                    .C = C,
@@ -105,21 +106,9 @@ int main(int argc, char **argv)
             xnn_setup_convolution2d_nhwc_f32(op, 1, (size_t)H, (size_t)H, x, y,
                                              NULL) != xnn_status_success)
             return 1;
-        double t[2][2] = {{1e9, 1e9}, {1e9, 1e9}}; /* [cold][xnn] */
-        for (int r = 0; r < 2 * rounds; r++) {
-            const int cold = r & 1;
-            for (int e = 0; e < 2; e++) {
-                if (cold)
-                    memset(junk, r, (size_t)64 << 20);
-                double t0 = now_s();
-                if (e)
-                    xnn_run_operator(op, NULL);
-                else
-                    nn_dw_run(&d, x, y, 0, OH, NULL);
-                double dt = now_s() - t0;
-                t[cold][e] = dt < t[cold][e] ? dt : t[cold][e];
-            }
-        }
+        double t[2][2]; /* [cold][xnn] */
+        dw_run_ctx rc = {&d, op, x, y};
+        bench_best(rounds, junk, dw_run_one, &rc, t);
         char name[64];
         snprintf(name, sizeof name, "%dx%dx%d k%d s%d", OH, OH, C, k, s);
         printf("%-20s %9.3f %9.3f %7.2f %9.3f %9.3f %7.2f  %s\n", name,

@@ -16,27 +16,29 @@
 #include <pthreadpool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include <xnnpack.h>
 
+#include "bench_util.h"
 #include "nn/graph.h"
 #include "nn/pwconv.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+typedef struct pw_run_ctx {
+    const nn_pw *pw;
+    xnn_operator_t op;
+    const float *x;
+    float *y;
+    pthreadpool_t pool;
+} pw_run_ctx;
 
-static void fill(float *v, size_t n, unsigned seed)
+/* e 0: the own kernel, 1: XNNPACK */
+static void pw_run_one(void *ctx, int e)
 {
-    for (size_t i = 0; i < n; i++) {
-        seed = seed * 1664525u + 1013904223u;
-        v[i] = (float)(seed >> 8) / (float)(1u << 24) - 0.5f;
-    }
+    const pw_run_ctx *c = ctx;
+    if (e)
+        xnn_run_operator(c->op, c->pool);
+    else
+        nn_pw_run(c->pw, c->x, c->y, c->pool);
 }
 
 int main(int argc, char **argv)
@@ -63,7 +65,7 @@ int main(int argc, char **argv)
         return 1;
     pthreadpool_t pool =
         threads > 1 ? pthreadpool_create((size_t)threads) : NULL;
-    char *junk = malloc((size_t)64 << 20);
+    char *junk = malloc(BENCH_JUNK_BYTES);
     if (!junk)
         return 1;
     printf("threads %d\n%-18s %8s %8s %7s %8s %8s %7s %7s  %s\n", threads,
@@ -79,9 +81,9 @@ int main(int argc, char **argv)
         float *b = malloc((size_t)N * sizeof(float) + 64);
         if (!x || !y || !w || !wt || !b)
             return 1;
-        fill(x, M * K, 1);
-        fill(w, (size_t)K * N, 2);
-        fill(b, (size_t)N, 3);
+        bench_fill(x, M * K, 1);
+        bench_fill(w, (size_t)K * N, 2);
+        bench_fill(b, (size_t)N, 3);
         for (int k = 0; k < K; k++) /* HWIO -> OHWI for XNNPACK */
             for (int n = 0; n < N; n++)
                 wt[(size_t)n * K + k] = w[(size_t)k * N + n];
@@ -96,21 +98,9 @@ int main(int argc, char **argv)
             xnn_setup_convolution2d_nhwc_f32(op, 1, (size_t)H, (size_t)H, x, y,
                                              pool) != xnn_status_success)
             return 1;
-        double t[2][2] = {{1e9, 1e9}, {1e9, 1e9}}; /* [cold][xnn] */
-        for (int r = 0; r < 2 * rounds; r++) {
-            const int cold = r & 1;
-            for (int e = 0; e < 2; e++) {
-                if (cold)
-                    memset(junk, r, (size_t)64 << 20);
-                double t0 = now_s();
-                if (e)
-                    xnn_run_operator(op, pool);
-                else
-                    nn_pw_run(&pw, x, y, pool);
-                double dt = now_s() - t0;
-                t[cold][e] = dt < t[cold][e] ? dt : t[cold][e];
-            }
-        }
+        double t[2][2]; /* [cold][xnn] */
+        pw_run_ctx rc = {&pw, op, x, y, pool};
+        bench_best(rounds, junk, pw_run_one, &rc, t);
         /* sanity: both engines agree (rounding only) */
         float *y2 = nn_alloc_aligned(M * N * sizeof(float));
         if (!y2)

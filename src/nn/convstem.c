@@ -9,23 +9,17 @@
  */
 #include "nn/convstem.h"
 #include "nn/graph.h"
+#include "nn/simd.h"
 
-#include <pthreadpool.h>
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define ST_X86 1
-#include <immintrin.h>
+#ifdef NN_SIMD_X86
+#define ST_X86    1
 #define ST_TARGET __attribute__((target("avx512f")))
 #define ST_INLINE ST_TARGET __attribute__((always_inline)) static inline
 #endif
 
 int nn_stem_available(void)
 {
-#ifdef ST_X86
     return nn_cpu_avx512f();
-#else
-    return 0;
-#endif
 }
 
 #ifdef ST_X86
@@ -38,14 +32,7 @@ typedef struct stem_job {
 
 ST_INLINE void st_store(const nn_stem *p, float *y, __mmask16 m, __m512 v)
 {
-    v = _mm512_max_ps(v, _mm512_set1_ps(p->lo));
-    v = _mm512_min_ps(v, _mm512_set1_ps(p->hi));
-    if (p->hardswish) {
-        __m512 t = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
-        t = _mm512_max_ps(t, _mm512_setzero_ps());
-        t = _mm512_min_ps(t, _mm512_set1_ps(6.0f));
-        v = _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(p->hs_scale)), t);
-    }
+    v = nn_clamp_hs512(v, p->lo, p->hi, p->hardswish, p->hs_scale);
     _mm512_mask_storeu_ps(y, m, v);
 }
 
@@ -150,11 +137,8 @@ void nn_stem_run(const nn_stem *p, const float *x, float *y,
 {
 #ifdef ST_X86
     stem_job j = {p, x, y};
-    if (pool && p->OH > 1)
-        pthreadpool_parallelize_1d(pool, st_task, &j, (size_t)p->OH, 0);
-    else
-        for (int r = 0; r < p->OH; r++)
-            st_row(&j, r);
+    if (p->OH > 0)
+        nn_run_tasks(pool, st_task, &j, (size_t)p->OH);
 #else
     (void)p;
     (void)x;

@@ -20,12 +20,10 @@
  */
 #include "nn/dwconv.h"
 #include "nn/graph.h"
+#include "nn/simd.h"
 
-#include <pthreadpool.h>
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define DW_X86 1
-#include <immintrin.h>
+#ifdef NN_SIMD_X86
+#define DW_X86    1
 #define DW_TARGET __attribute__((target("avx512f")))
 #define DW_INLINE DW_TARGET __attribute__((always_inline)) static inline
 #define DW_NMAX   16 /* output pixels per group at most */
@@ -42,43 +40,23 @@ int nn_dw_tile(const nn_dw *p)
 
 int nn_dw_available(void)
 {
-#ifdef DW_X86
     return nn_cpu_avx512f();
-#else
-    return 0;
-#endif
 }
 
 #ifdef DW_X86
 
-/* Loads the channels of mask m (a prefix of the 16) at q. AddressSanitizer
- * does not check masked vector loads, so a sanitized build also reads the
- * first and the last lane of the mask as scalars: it then reports a load
- * outside the tensors as it would a plain one. */
+/* Loads the channels of mask m (a prefix of the 16) at q (checked by a
+ * sanitized build, see nn_asan_mask_check). */
 DW_INLINE __m512 dw_load(__mmask16 m, const float *q)
 {
-#if defined(__SANITIZE_ADDRESS__)
-    if (m) {
-        volatile float a = q[0], z = q[31 - __builtin_clz((unsigned)m)];
-        (void)a;
-        (void)z;
-    }
-#endif
+    nn_asan_mask_check(q, m);
     return _mm512_maskz_loadu_ps(m, q);
 }
 
 /* clamp, then the optional hard-swish, in the order TF computes them */
 DW_INLINE __m512 dw_epilogue(const nn_dw *p, __m512 v)
 {
-    v = _mm512_max_ps(v, _mm512_set1_ps(p->lo));
-    v = _mm512_min_ps(v, _mm512_set1_ps(p->hi));
-    if (p->hardswish) {
-        __m512 t = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
-        t = _mm512_max_ps(t, _mm512_setzero_ps());
-        t = _mm512_min_ps(t, _mm512_set1_ps(6.0f));
-        v = _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(p->hs_scale)), t);
-    }
-    return v;
+    return nn_clamp_hs512(v, p->lo, p->hi, p->hardswish, p->hs_scale);
 }
 
 /* Stores 16 channels (a full block without a mask: masked stores cost
@@ -133,13 +111,7 @@ dw_hardswish(const nn_dw *p, float *y, int n, __mmask16 m)
 {
     for (int j = 0; j < n; j++) {
         float *q = y + (size_t)j * p->out_stride;
-        __m512 v = dw_load(m, q);
-        __m512 t = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
-        t = _mm512_max_ps(t, _mm512_setzero_ps());
-        t = _mm512_min_ps(t, _mm512_set1_ps(6.0f));
-        dw_store(
-            q, m,
-            _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(p->hs_scale)), t));
+        dw_store(q, m, nn_hardswish512(dw_load(m, q), p->hs_scale));
     }
 }
 
@@ -286,9 +258,7 @@ DW_INLINE void dw_row_t(const nn_dw *p, int oy, const int KW, const int S)
         const int xb = xa + p->tile < p->OW ? xa + p->tile : p->OW;
         for (int c0 = 0; c0 < p->C; c0 += 16) {
             dw_prefetch(p, iy0, xa, xb, c0);
-            const __mmask16 m = p->C - c0 >= 16
-                                    ? (__mmask16)0xFFFF
-                                    : (__mmask16)((1u << (p->C - c0)) - 1);
+            const __mmask16 m = nn_mask16(p->C, c0);
             const __m512 b =
                 p->bias ? dw_load(m, p->bias + c0) : _mm512_setzero_ps();
             if (KW)
@@ -348,13 +318,8 @@ void nn_dw_run(const nn_dw *p, const float *x, float *y, int row0, int row1,
     c.x = x;
     c.y = y;
     c.row0 = row0;
-    if (row1 <= row0)
-        return;
-    if (pool && row1 - row0 > 1)
-        pthreadpool_parallelize_1d(pool, dw_task, &c, (size_t)(row1 - row0), 0);
-    else
-        for (int r = row0; r < row1; r++)
-            dw_row(&c, r);
+    if (row1 > row0)
+        nn_run_tasks(pool, dw_task, &c, (size_t)(row1 - row0));
 #else
     (void)p;
     (void)x;

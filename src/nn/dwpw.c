@@ -18,24 +18,19 @@
  */
 #include "nn/dwpw.h"
 #include "nn/graph.h"
+#include "nn/simd.h"
 
-#include <pthreadpool.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define DP_X86 1
-#include <immintrin.h>
+#ifdef NN_SIMD_X86
+#define DP_X86    1
 #define DP_TARGET __attribute__((target("avx512f")))
 #define DP_INLINE DP_TARGET __attribute__((always_inline)) static inline
 #endif
 
 int nn_dwpw_available(void)
 {
-#ifdef DP_X86
     return nn_cpu_avx512f();
-#else
-    return 0;
-#endif
 }
 
 void nn_dwpw_free(nn_dwpw *p)
@@ -120,12 +115,6 @@ DP_INLINE void dp_store(const nn_dwpw *p, float *y, const __m512 *d,
     _mm512_mask_storeu_ps(y, (__mmask16)((1u << co) - 1), v);
 }
 
-DP_INLINE __mmask16 dp_mask(const nn_dwpw *p, int c0)
-{
-    return p->C - c0 >= 16 ? (__mmask16)0xFFFF
-                           : (__mmask16)((1u << (p->C - c0)) - 1);
-}
-
 /* Pixels [from, to) of output row yrow (window rows from iy0), only the
  * taps inside the image. */
 static DP_TARGET void dp_checked(const nn_dwpw *p, const float *x, int iy0,
@@ -138,7 +127,7 @@ static DP_TARGET void dp_checked(const nn_dwpw *p, const float *x, int iy0,
         for (int o = 0; o < NN_DWPW_MAX_CO; o++)
             dot[o] = _mm512_setzero_ps();
         for (int c0 = 0; c0 < p->C; c0 += 16) {
-            const __mmask16 m = dp_mask(p, c0);
+            const __mmask16 m = nn_mask16(p->C, c0);
             __m512 acc = _mm512_load_ps(p->bias + c0);
             for (int ky = 0; ky < p->kh; ky++) {
                 const int iy = iy0 + ky * p->dh;
@@ -245,8 +234,8 @@ DP_INLINE void dp_group(const nn_dwpw *p, const float *xp, int iy0, int ky0,
         dp_block(p, xp, iy0, ky0, ky1, c0, (__mmask16)0xFFFF, dot, KH, KW, NCO,
                  NP, S1);
     if (full < p->C)
-        dp_block(p, xp, iy0, ky0, ky1, full, dp_mask(p, full), dot, KH, KW, NCO,
-                 NP, S1);
+        dp_block(p, xp, iy0, ky0, ky1, full, nn_mask16(p->C, full), dot, KH, KW,
+                 NCO, NP, S1);
 #pragma GCC unroll 4
     for (int q = 0; q < NP; q++)
         dp_store(p, yp + (size_t)q * p->out_stride, dot[q], NCO);
@@ -346,11 +335,8 @@ void nn_dwpw_run(const nn_dwpw *p, const float *x, float *y,
 {
 #ifdef DP_X86
     dp_ctx c = {p, x, y};
-    if (pool && p->OH > 1)
-        pthreadpool_parallelize_1d(pool, dp_task, &c, (size_t)p->OH, 0);
-    else
-        for (int r = 0; r < p->OH; r++)
-            dp_row(p, x, y, r);
+    if (p->OH > 0)
+        nn_run_tasks(pool, dp_task, &c, (size_t)p->OH);
 #else
     (void)p;
     (void)x;

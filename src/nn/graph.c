@@ -1,8 +1,11 @@
 /*
- * graph.c - building and freeing the graph IR, and small helpers on shapes
- * and dtypes (see graph.h).
+ * graph.c - building and freeing the graph IR, small helpers on shapes
+ * and dtypes, and the thread-splitting helpers the kernels share (see
+ * graph.h).
  */
 #include "nn/graph.h"
+
+#include <pthreadpool.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,4 +226,22 @@ int nn_cpu_avx512f(void)
 #else
     return 0;
 #endif
+}
+
+size_t nn_range_count(struct pthreadpool *pool, size_t n)
+{
+    size_t t = pool ? pthreadpool_get_threads_count(pool) : 1;
+    if (t > n)
+        t = n ? n : 1;
+    return t;
+}
+
+void nn_run_tasks(struct pthreadpool *pool, void (*task)(void *, size_t),
+                  void *ctx, size_t n)
+{
+    if (pool && n > 1)
+        pthreadpool_parallelize_1d(pool, task, ctx, n, 0);
+    else
+        for (size_t i = 0; i < n; i++)
+            task(ctx, i);
 }

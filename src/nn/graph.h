@@ -191,6 +191,15 @@ size_t nn_dtype_size(nn_dtype dt);
  * 0; always 0 off x86-64. Checked once, then cached. */
 int nn_cpu_avx512f(void);
 
+/* How many contiguous ranges a threaded kernel splits n items into: the
+ * pool's thread count (1 without a pool), at most n, at least 1. */
+struct pthreadpool;
+size_t nn_range_count(struct pthreadpool *pool, size_t n);
+/* Runs task(ctx, i) for i in [0, n): over `pool` when there is one and n
+ * > 1, else in order on the calling thread. Never allocates. */
+void nn_run_tasks(struct pthreadpool *pool, void (*task)(void *, size_t),
+                  void *ctx, size_t n);
+
 const char *nn_dtype_name(nn_dtype dt);
 const char *nn_op_name(nn_op op);
 

@@ -316,18 +316,23 @@ typedef struct ew_ctx {
     float *y;
 } ew_ctx;
 
-/* -O2 only vectorizes loops whose trip count is known; these loops are the
- * bulk of the portable work, so they get the full vectorizer, and on x86-64
- * an AVX-512 clone picked at load time (the same operations per element,
- * 16 lanes instead of 4). */
+/* -O2 only vectorizes loops whose trip count is known; the elementwise
+ * and global-mean loops are the bulk of the portable work, so they get the
+ * full vectorizer, and on x86-64 an AVX-512 clone picked at load time (the
+ * same operations per element, 16 lanes instead of 4). */
 #if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("O3")))
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx512f", "default")))
+#define NN_HOT_LOOPS                                                           \
+    __attribute__((optimize("O3")))                                            \
+    __attribute__((target_clones("avx512f", "default")))
+#else
+#define NN_HOT_LOOPS __attribute__((optimize("O3")))
 #endif
+#else
+#define NN_HOT_LOOPS
 #endif
-static void
-ew_tile(void *ctx, size_t start, size_t len)
+
+NN_HOT_LOOPS static void ew_tile(void *ctx, size_t start, size_t len)
 {
     const ew_ctx *c = ctx;
     const float *x = c->x + start, *x2 = c->x2 ? c->x2 + start : NULL;
@@ -407,14 +412,7 @@ typedef struct gap_ctx {
     size_t P, C, T;
 } gap_ctx;
 
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("O3")))
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx512f", "default")))
-#endif
-#endif
-static void
-gap_range(void *ctx, size_t k)
+NN_HOT_LOOPS static void gap_range(void *ctx, size_t k)
 {
     const gap_ctx *c = ctx;
     const size_t p0 = k * c->P / c->T, p1 = (k + 1) * c->P / c->T, C = c->C;
@@ -431,14 +429,9 @@ gap_range(void *ctx, size_t k)
 static void global_mean(const nn_node *n, const float *x, float *y, size_t P,
                         size_t C, float *part, pthreadpool_t pool)
 {
-    size_t T = pool ? pthreadpool_get_threads_count(pool) : 1;
-    if (T > P)
-        T = P ? P : 1;
+    const size_t T = nn_range_count(pool, P);
     gap_ctx c = {x, part, P, C, T};
-    if (T > 1)
-        pthreadpool_parallelize_1d(pool, gap_range, &c, T, 0);
-    else
-        gap_range(&c, 0);
+    nn_run_tasks(pool, gap_range, &c, T);
     nn_kernel_mean_finish(n, part, T, C, C, P, y);
 }
 

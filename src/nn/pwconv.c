@@ -20,13 +20,12 @@
  */
 #include "nn/pwconv.h"
 #include "nn/graph.h"
+#include "nn/simd.h"
 
-#include <pthreadpool.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define PW_X86 1
-#include <immintrin.h>
+#ifdef NN_SIMD_X86
+#define PW_X86    1
 #define PW_TARGET __attribute__((target("avx512f,avx512vl,fma")))
 #define PW_INLINE PW_TARGET __attribute__((always_inline)) static inline
 #define PW_PMAX   12 /* pixels per tile at most */
@@ -132,34 +131,12 @@ void nn_pw_free(nn_pw *p)
 /* Pixels per tile for nv vectors per pixel: about 24 accumulators. */
 #define PW_PP(nv) ((nv) <= 2 ? 12 : (nv) == 3 ? 8 : (nv) == 4 ? 6 : 5)
 
-/* AddressSanitizer does not check masked vector stores, so a sanitized
- * build first reads the first and the last lane of the mask as scalars:
- * it then reports a store outside the tensors as it would a plain one. */
-PW_INLINE void pw_check(const float *q, unsigned m)
-{
-#if defined(__SANITIZE_ADDRESS__)
-    if (m) {
-        volatile float a = q[0], z = q[31 - __builtin_clz(m)];
-        (void)a;
-        (void)z;
-    }
-#else
-    (void)q;
-    (void)m;
-#endif
-}
-
 /* The hard-swish epilogue as TF (and ew_tile) computes it per element:
  * t = v + 3 clamped to [0, 6], then (v * k) * t; v itself when EP is
  * not PW_EP_HS. */
 PW_INLINE __m512 pw_hs(const nn_pw *p, __m512 v, const int EP)
 {
-    if (EP != PW_EP_HS)
-        return v;
-    __m512 t = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
-    t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()),
-                      _mm512_set1_ps(6.0f));
-    return _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(p->hs_scale)), t);
+    return EP == PW_EP_HS ? nn_hardswish512(v, p->hs_scale) : v;
 }
 
 PW_INLINE __m256 pw_hs8(const nn_pw *p, __m256 v, const int EP)
@@ -242,12 +219,12 @@ PW_INLINE void pw_tile(const nn_pw *p, const float *x, size_t K, float *y,
         if (TL == 2) {
             __m512 o = _mm512_min_ps(_mm512_max_ps(acc[i][NZ], lo), hi);
             if (EP == PW_EP_ADD) {
-                pw_check(ri + 16 * NZ, m);
+                nn_asan_mask_check(ri + 16 * NZ, m);
                 o = _mm512_add_ps(o, _mm512_maskz_loadu_ps(m, ri + 16 * NZ));
             }
             if (in_sum)
                 sv[NZ] = _mm512_add_ps(sv[NZ], o);
-            pw_check(q + 16 * NZ, m);
+            nn_asan_mask_check(q + 16 * NZ, m);
             _mm512_mask_storeu_ps(q + 16 * NZ, m, pw_hs(p, o, EP));
         } else if (TL == 1) {
             __m256 o =
@@ -261,11 +238,11 @@ PW_INLINE void pw_tile(const nn_pw *p, const float *x, size_t K, float *y,
                 _mm256_storeu_ps(q + 16 * NZ, pw_hs8(p, o, EP));
             } else {
                 if (EP == PW_EP_ADD) {
-                    pw_check(ri + 16 * NZ, m);
+                    nn_asan_mask_check(ri + 16 * NZ, m);
                     o = _mm256_add_ps(
                         o, _mm256_maskz_loadu_ps((__mmask8)m, ri + 16 * NZ));
                 }
-                pw_check(q + 16 * NZ, m);
+                nn_asan_mask_check(q + 16 * NZ, m);
                 _mm256_mask_storeu_ps(q + 16 * NZ, (__mmask8)m,
                                       pw_hs8(p, o, EP));
             }
@@ -278,12 +255,12 @@ PW_INLINE void pw_tile(const nn_pw *p, const float *x, size_t K, float *y,
                 sum + 16 * v,
                 _mm512_add_ps(_mm512_loadu_ps(sum + 16 * v), sv[v]));
         if (TL == 2) {
-            pw_check(sum + 16 * NZ, m);
+            nn_asan_mask_check(sum + 16 * NZ, m);
             _mm512_mask_storeu_ps(
                 sum + 16 * NZ, m,
                 _mm512_add_ps(_mm512_maskz_loadu_ps(m, sum + 16 * NZ), sv[NZ]));
         } else if (TL == 1) {
-            pw_check(sum + 16 * NZ, m);
+            nn_asan_mask_check(sum + 16 * NZ, m);
             _mm256_mask_storeu_ps(
                 sum + 16 * NZ, (__mmask8)m,
                 _mm256_add_ps(_mm256_maskz_loadu_ps((__mmask8)m, sum + 16 * NZ),
@@ -424,15 +401,8 @@ void nn_pw_run_r(const nn_pw *p, const float *x, float *y, const float *r,
                  struct pthreadpool *pool)
 {
 #ifdef PW_X86
-    size_t T = pool ? pthreadpool_get_threads_count(pool) : 1;
-    if (T > (size_t)p->M)
-        T = p->M > 0 ? (size_t)p->M : 1;
-    if (T > 1) {
-        pw_ctx c = {p, x, y, r, T};
-        pthreadpool_parallelize_1d(pool, pw_task, &c, T, 0);
-    } else {
-        pw_range(p, x, y, r, 0, p->M, 0);
-    }
+    pw_ctx c = {p, x, y, r, nn_range_count(pool, (size_t)p->M)};
+    nn_run_tasks(pool, pw_task, &c, c.T);
 #else
     (void)p;
     (void)x;

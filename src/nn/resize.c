@@ -4,25 +4,20 @@
  */
 #include "nn/resize.h"
 #include "nn/graph.h"
+#include "nn/simd.h"
 
 #include <math.h>
-#include <pthreadpool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define RS_X86 1
-#include <immintrin.h>
+#ifdef NN_SIMD_X86
+#define RS_X86    1
 #define RS_TARGET __attribute__((target("avx512f")))
 #endif
 
 int nn_rs_available(void)
 {
-#ifdef RS_X86
     return nn_cpu_avx512f();
-#else
-    return 0;
-#endif
 }
 
 /* Source index pair and weight of output coordinate o along an axis of
@@ -89,12 +84,6 @@ typedef struct rs_job {
     size_t T; /* with r->sum: row ranges */
 } rs_job;
 
-/* The mask of the 16-channel block at c of C channels. */
-static inline __mmask16 rs_mask(int C, int c)
-{
-    return C - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (C - c)) - 1);
-}
-
 /* Output row oy; with `sum`, the stored values are added to sum[c]. NB
  * 1..4: C is in (16 (NB - 1), 16 NB] and the row's sums stay in
  * registers until its end; 0: any C, sums added per pixel. */
@@ -123,7 +112,7 @@ rs_row_t(const rs_job *j, size_t oy, float *sum, const int NB)
                              _MM_HINT_ET0);
 #pragma GCC unroll 4
         for (int c = 0; c < CE; c += 16) {
-            const __mmask16 m = rs_mask(r->C, c);
+            const __mmask16 m = nn_mask16(r->C, c);
             const __m512 tl = _mm512_maskz_loadu_ps(m, t + a0 + c);
             const __m512 tr = _mm512_maskz_loadu_ps(m, t + a1 + c);
             const __m512 bl = _mm512_maskz_loadu_ps(m, b + a0 + c);
@@ -143,7 +132,7 @@ rs_row_t(const rs_job *j, size_t oy, float *sum, const int NB)
         }
     }
     for (int c = 0; c < CE && NB; c += 16) { /* unrolled: CE constant */
-        const __mmask16 m = rs_mask(r->C, c);
+        const __mmask16 m = nn_mask16(r->C, c);
         _mm512_mask_storeu_ps(
             sum + c, m,
             _mm512_add_ps(_mm512_maskz_loadu_ps(m, sum + c), sv[c / 16]));
@@ -194,17 +183,11 @@ void nn_rs_run(const nn_rs *r, const float *x, float *y,
 #ifdef RS_X86
     rs_job j = {r, x, y, 1};
     if (r->sum) {
-        size_t T = pool ? pthreadpool_get_threads_count(pool) : 1;
-        j.T = T > (size_t)r->OH ? (size_t)r->OH : T;
-        if (j.T > 1)
-            pthreadpool_parallelize_1d(pool, rs_range, &j, j.T, 0);
-        else
-            rs_range(&j, 0);
-    } else if (pool && r->OH > 1)
-        pthreadpool_parallelize_1d(pool, rs_row, &j, (size_t)r->OH, 0);
-    else
-        for (int oy = 0; oy < r->OH; oy++)
-            rs_row(&j, (size_t)oy);
+        j.T = nn_range_count(pool, (size_t)r->OH);
+        nn_run_tasks(pool, rs_range, &j, j.T);
+    } else if (r->OH > 0) {
+        nn_run_tasks(pool, rs_row, &j, (size_t)r->OH);
+    }
 #else
     (void)r;
     (void)x;
