@@ -30,16 +30,21 @@ void rng_seed(rng *r, uint64_t seed)
 
 uint64_t rng_next(rng *r)
 {
+    uint64_t x = r->s; /* mix64 adds the increment itself */
     r->s += 0x9e3779b97f4a7c15ULL;
-    uint64_t x = r->s;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
+    return mix64(x);
 }
 
 double rng_uniform(rng *r)
 {
     return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+uint64_t id_seed(uint64_t seed)
+{
+    rng r;
+    rng_seed(&r, seed);
+    return rng_next(&r);
 }
 
 void hex128(uint64_t hi, uint64_t lo, char out[33])

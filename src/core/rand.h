@@ -27,6 +27,11 @@ uint64_t mix64(uint64_t x);
 /* Writes 32 lowercase hex digits + NUL for the 128-bit value (hi, lo). */
 void hex128(uint64_t hi, uint64_t lo, char out[33]);
 
+/* The id_hex seed for a user seed: the first rng_next() after rng_seed(),
+ * so 0 again asks for a fresh one. The tracker, the track-file replay and
+ * the analytics all derive theirs this way, so one seed gives one id set. */
+uint64_t id_seed(uint64_t seed);
+
 /* A 32-hex id that depends only on (seed, stream, n): used for track ids
  * (stream 1) and event ids (stream 2) so that a run with a fixed seed is
  * reproducible. */

@@ -180,17 +180,14 @@ int spatia_event_format(spatia_event_writer *w, const spatia_event *ev,
         sb_printf(b, "\"personCount\":%d", ev->person_count);
         break;
     case SPATIA_EV_PERSON_LINE:
-        sb_puts(b, "\"trackingId\":");
-        sb_json_str(b, ev->tracking_id);
-        sb_puts(b, ",\"status\":");
-        sb_json_str(b, spatia_status_name(ev->status));
-        break;
     case SPATIA_EV_ZONE_ENTER_EXIT:
     case SPATIA_EV_ZONE_DWELL:
         sb_puts(b, "\"trackingId\":");
         sb_json_str(b, ev->tracking_id);
         sb_puts(b, ",\"status\":");
         sb_json_str(b, spatia_status_name(ev->status));
+        if (ev->type == SPATIA_EV_PERSON_LINE)
+            break;
         if (ev->side > 0)
             sb_printf(b, ",\"side\":\"%d\"", ev->side);
         else

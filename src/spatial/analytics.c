@@ -52,6 +52,7 @@ typedef struct rule {
     int64_t qualifying; /* events seen, for output_frequency */
     int last_count;     /* count rules: -1 before the first */
     int64_t next_tick;  /* interval rules: stream ms */
+    int64_t period;     /* interval rules: ms between ticks, >= 1 */
 } rule;
 
 struct spatia_analytics {
@@ -103,6 +104,10 @@ static int add_rule(spatia_analytics *a, const spatia_event_cfg *ev,
     r->thr = threshold_px(ev, a->opts.width);
     r->last_count = -1;
     r->next_tick = INT64_MIN;
+    r->period = ev->interval_s > 0 ? (int64_t)llround(ev->interval_s * 1000)
+                                   : a->opts.interval_ms;
+    if (r->period <= 0)
+        r->period = 1;
     if (z) {
         r->poly = calloc((size_t)z->npoly, sizeof *r->poly);
         if (!r->poly)
@@ -165,11 +170,7 @@ int spatia_analytics_create(const spatia_config *cfg,
             if ((rc = add_rule(a, &cfg->zones[i].events[k], &cfg->zones[i],
                                NULL)))
                 goto fail;
-    {
-        rng r;
-        rng_seed(&r, opts->seed);
-        a->seed = rng_next(&r);
-    }
+    a->seed = id_seed(opts->seed);
     *out = a;
     return SPATIA_OK;
 fail:
@@ -410,14 +411,13 @@ static int update_zone(spatia_analytics *a, rule *r, rule_state *rs,
                        void *user)
 {
     vec2 p = focus_point(&t->box, r->ev->focus);
-    int inside = geom_point_in_polygon(r->poly, r->npoly, p);
-    double depth = geom_polygon_edge_distance(r->poly, r->npoly, p);
+    double edge_dist; /* px */
+    int inside = geom_polygon_locate(r->poly, r->npoly, p, &edge_dist);
     int state = rs->side, rc = 0;
 
-    if (inside && (depth >= r->thr || r->thr == 0))
-        state = 1;
-    else if (!inside && (depth >= r->thr || r->thr == 0))
-        state = -1;
+    /* Hysteresis: the state changes only at least thr px from the edges. */
+    if (edge_dist >= r->thr || r->thr == 0)
+        state = inside ? 1 : -1;
 
     if (state != rs->side) {
         int old = rs->side;
@@ -506,11 +506,7 @@ static int update_count(spatia_analytics *a, rule *r, int64_t pts,
 
     int fire;
     if (r->ev->trigger == SPATIA_TRIGGER_INTERVAL) {
-        int64_t period = r->ev->interval_s > 0
-                             ? (int64_t)llround(r->ev->interval_s * 1000)
-                             : a->opts.interval_ms;
-        if (period <= 0)
-            period = 1;
+        const int64_t period = r->period;
         fire = r->next_tick == INT64_MIN || pts >= r->next_tick;
         if (fire)
             r->next_tick =

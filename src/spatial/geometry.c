@@ -4,6 +4,7 @@
 #include "spatial/geometry.h"
 
 #include <math.h>
+#include <stddef.h>
 
 static double cross(vec2 a, vec2 b)
 {
@@ -50,12 +51,15 @@ static double seg_dist(vec2 a, vec2 b, vec2 p)
     return hypot(p.x - (a.x + t * d.x), p.y - (a.y + t * d.y));
 }
 
-int geom_point_in_polygon(const vec2 *poly, int n, vec2 p)
+int geom_polygon_locate(const vec2 *poly, int n, vec2 p, double *edge_dist)
 {
+    double d = geom_polygon_edge_distance(poly, n, p);
     int inside = 0;
+    if (edge_dist)
+        *edge_dist = d;
     if (n < 3)
         return 0;
-    if (geom_polygon_edge_distance(poly, n, p) < 1e-9)
+    if (d < 1e-9)
         return 1;
     for (int i = 0, j = n - 1; i < n; j = i++) {
         vec2 a = poly[i], b = poly[j];
@@ -66,6 +70,11 @@ int geom_point_in_polygon(const vec2 *poly, int n, vec2 p)
         }
     }
     return inside;
+}
+
+int geom_point_in_polygon(const vec2 *poly, int n, vec2 p)
+{
+    return geom_polygon_locate(poly, n, p, NULL);
 }
 
 double geom_polygon_edge_distance(const vec2 *poly, int n, vec2 p)
@@ -81,8 +90,8 @@ double geom_polygon_edge_distance(const vec2 *poly, int n, vec2 p)
 
 double geom_polygon_depth(const vec2 *poly, int n, vec2 p)
 {
-    double d = geom_polygon_edge_distance(poly, n, p);
-    return geom_point_in_polygon(poly, n, p) ? d : -d;
+    double d;
+    return geom_polygon_locate(poly, n, p, &d) ? d : -d;
 }
 
 int geom_polygon_crossed_side(const vec2 *poly, int n, vec2 p, vec2 q)

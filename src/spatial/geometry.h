@@ -30,6 +30,10 @@ int geom_point_in_polygon(const vec2 *poly, int n, vec2 p);
 /* Distance from p to the nearest polygon edge (closed ring of n vertices). */
 double geom_polygon_edge_distance(const vec2 *poly, int n, vec2 p);
 
+/* geom_point_in_polygon() and the edge distance (to *edge_dist, may be
+ * NULL) from one pass over the edges. */
+int geom_polygon_locate(const vec2 *poly, int n, vec2 p, double *edge_dist);
+
 /* Signed depth: +distance to the boundary inside, -distance outside. */
 double geom_polygon_depth(const vec2 *poly, int n, vec2 p);
 

@@ -58,7 +58,7 @@ typedef struct trk {
 struct spatia_tracker {
     spatia_tracker_params p;
     kf_noise noise;
-    uint64_t seed_mix; /* splitmix64 of the id seed */
+    uint64_t seed_mix; /* id_seed() of the id seed */
     uint32_t next_num; /* last num handed out */
     int started;
     int64_t last_frame;
@@ -131,11 +131,7 @@ int spatia_tracker_create(const spatia_tracker_params *p, spatia_tracker **out)
     t->noise.pos = p->std_pos;
     t->noise.vel = p->std_vel;
     t->noise.meas = p->std_meas;
-    {
-        rng r;
-        rng_seed(&r, p->id_seed);
-        t->seed_mix = rng_next(&r);
-    }
+    t->seed_mix = id_seed(p->id_seed);
     *out = t;
     return SPATIA_OK;
 }

@@ -37,11 +37,7 @@ int trackfile_open(const char *path, int64_t lost_ttl_ms, uint64_t seed,
     tf->ttl_ms = lost_ttl_ms;
     tf->sx = sx;
     tf->sy = sy;
-    {
-        rng r;
-        rng_seed(&r, seed);
-        tf->seed = rng_next(&r);
-    }
+    tf->seed = id_seed(seed);
     if ((rc = spatia_mot_load(path, &tf->seq, errbuf, errlen)))
         goto fail;
     for (int i = 0; i < tf->seq.n; i++) {
@@ -132,11 +128,8 @@ int trackfile_update(trackfile *tf, int64_t frame_index, int64_t pts_ms,
         if (t->state == SPATIA_TRACK_REMOVED)
             continue;
         if (t->state == SPATIA_TRACK_LOST &&
-            pts_ms - t->last_pts_ms > tf->ttl_ms) {
-            t->state = SPATIA_TRACK_REMOVED;
-            tf->out[tf->nout++] = *t;
-            continue;
-        }
+            pts_ms - t->last_pts_ms > tf->ttl_ms)
+            t->state = SPATIA_TRACK_REMOVED; /* reported once */
         tf->out[tf->nout++] = *t;
     }
     *tracks = tf->out;

@@ -173,14 +173,12 @@ int spatia_detsrc_nn_create(const char *model_json, const spatia_nn_opts *nn,
         !isfinite(d->o.in_offset)) {
         snprintf(errbuf, (size_t)errlen,
                  "detector: score and iou must be within 0..1");
-        detnn_free(d);
-        return SPATIA_EINVAL;
+        rc = SPATIA_EINVAL;
+        goto fail;
     }
     rc = spatia_nn_model_load(model_json, nn, &d->m, errbuf, errlen);
-    if (rc) {
-        detnn_free(d);
-        return rc;
-    }
+    if (rc)
+        goto fail;
     spatia_nn_tensor in, o;
     rc = spatia_nn_input(d->m, 0, &in);
     if (rc || spatia_nn_input_count(d->m) != 1 || in.dtype != SPATIA_NN_F32 ||
@@ -189,16 +187,14 @@ int spatia_detsrc_nn_create(const char *model_json, const spatia_nn_opts *nn,
         snprintf(errbuf, (size_t)errlen,
                  "%s: a detector needs one float32 [1,H,W,3] input",
                  model_json);
-        detnn_free(d);
-        return SPATIA_MODEL;
+        rc = SPATIA_MODEL;
+        goto fail;
     }
     d->in = in.data;
     d->ih = in.dims[1];
     d->iw = in.dims[2];
-    if ((rc = vision_resizer_init(&d->rs, d->iw, d->ih))) {
-        detnn_free(d);
-        return rc;
-    }
+    if ((rc = vision_resizer_init(&d->rs, d->iw, d->ih)))
+        goto fail;
     d->pool = nn_model_threadpool(d->m);
     int found = -1;
     for (int i = 0; i < spatia_nn_output_count(d->m) && found < 0; i++) {
@@ -212,8 +208,8 @@ int spatia_detsrc_nn_create(const char *model_json, const spatia_nn_opts *nn,
                  "%s: a detector needs a float32 [1,N,6] output "
                  "(x1,y1,x2,y2,score,class)",
                  model_json);
-        detnn_free(d);
-        return SPATIA_MODEL;
+        rc = SPATIA_MODEL;
+        goto fail;
     }
     d->det = o.data;
     d->ndet = o.dims[1];
@@ -222,10 +218,13 @@ int spatia_detsrc_nn_create(const char *model_json, const spatia_nn_opts *nn,
     d->order = calloc(nd, sizeof *d->order);
     d->dead = calloc(nd, 1);
     if (!d->cand || !d->order || !d->dead) {
-        detnn_free(d);
-        return SPATIA_NOMEM;
+        rc = SPATIA_NOMEM;
+        goto fail;
     }
     return spatia_detsrc_wrap(&detnn_vt, d, out);
+fail:
+    detnn_free(d);
+    return rc;
 }
 
 int spatia_model_path(const char *name_or_path, char *buf, int len)
