@@ -1828,6 +1828,51 @@ TEST(topk_long_row)
     tm_free(&m);
 }
 
+/* TopK over a row long enough to be scanned in two chunks in parallel
+ * (2 threads): the second half holds the larger values, so the first
+ * chunk skips by the floor the second one reaches; values tied at the
+ * cut sit in both halves and must be taken lowest index first. */
+TEST(topk_long_row_chunks)
+{
+    enum { N = 150001, K = 50 };
+    static float x[N], v[K], ix[K], rv[K], ri[K];
+    static char used[N];
+    int xs[2] = {1, N};
+    tm_fill(x, N / 2, 151, 0, 1);
+    tm_fill(x + N / 2, N - N / 2, 152, 0.5f, 1.5f);
+    const int tie[] = {7, 1000, 40000, 74999, 75003, 90000, 149999};
+    for (size_t t = 0; t < sizeof tie / sizeof tie[0]; t++)
+        x[tie[t]] = 1.4993f; /* about the 50th largest value */
+    memset(used, 0, sizeof used);
+    for (int j = 0; j < K; j++) {
+        int best = -1;
+        for (int i = 0; i < N; i++)
+            if (!used[i] && (best < 0 || x[i] > x[best]))
+                best = i;
+        used[best] = 1;
+        rv[j] = x[best];
+        ri[j] = (float)best;
+    }
+    int ties = 0;
+    for (int j = 0; j < K; j++)
+        ties += rv[j] == 1.4993f;
+    ASSERT(ties > 0 && ties < (int)(sizeof tie / sizeof tie[0]));
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 2, xs);
+    tm_scalar_i(&m, "k", K);
+    tm_node(&m, "top", "TopKV2", "x,k", "\"sorted\":{\"b\":true}");
+    tm_output(&m, "top");
+    tm_output(&m, "top:1");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    ASSERT_OK(run(json, 0, 0, 1, ins, 0, v, K, NULL));
+    ASSERT_OK(run(json, 0, 0, 1, ins, 1, ix, K, NULL));
+    ASSERT(!memcmp(v, rv, sizeof v));
+    ASSERT(!memcmp(ix, ri, sizeof ix));
+    tm_free(&m);
+}
+
 /* The stem kernel (3x3 convolution of 3 channels into <= 16, AVX-512 CPUs)
  * with the following hard-swish folded into its store: stride 2 SAME and
  * stride 1 VALID, 16 and 11 output channels (masked), interior runs of
@@ -2581,6 +2626,7 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(se_gate_folded_into_depthwise), T(depthwise_own_kernel),
           T(depthwise_own_kernel_direct), T(depthwise_into_concat_view),
           T(pointwise_depthwise_strips), T(topk_long_row),
+          T(topk_long_row_chunks),
           T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
           T(pointwise_own_kernel), T(pointwise_hardswish_epilogue),

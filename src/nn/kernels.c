@@ -781,10 +781,36 @@ static int skip_below(const float *x, int i, int hi, float thr)
     return i;
 }
 
+/* The floor shared by the chunks of one row scanned in parallel: the
+ * largest worst-kept value any chunk's full heap has reached. A value
+ * below it has k values above it in that chunk, so it cannot enter the
+ * row's top k and no chunk needs to look at it (ties are not skipped).
+ * Without it each chunk would climb from its own first k values. */
+static double floor_get(const double *fl)
+{
+    double v = -HUGE_VAL;
+    if (fl)
+        __atomic_load(fl, &v, __ATOMIC_RELAXED);
+    return v;
+}
+
+static void floor_raise(double *fl, double v)
+{
+    if (!fl)
+        return;
+    double cur;
+    __atomic_load(fl, &cur, __ATOMIC_RELAXED);
+    while (v > cur && !__atomic_compare_exchange(fl, &cur, &v, 1,
+                                                 __ATOMIC_RELAXED,
+                                                 __ATOMIC_RELAXED))
+        ;
+}
+
 /* Keeps the k best of x[lo, hi) of one row in heap h (worst on top);
- * returns how many it holds. */
+ * returns how many it holds. fl: the shared floor (NULL: none). */
 static int topk_scan(const peak_geom *pg, nn_dtype dt, const void *x,
-                     size_t row_off, int lo, int hi, int k, topk_ent *h)
+                     size_t row_off, int lo, int hi, int k, topk_ent *h,
+                     double *fl)
 {
     int cnt = 0, i = lo;
     if (dt == NN_F32) {
@@ -797,15 +823,20 @@ static int topk_scan(const peak_geom *pg, nn_dtype dt, const void *x,
                 pg->on ? peak_value(pg, x, row_off + (size_t)i) : (double)xf[i];
             heap_push(h, &cnt, k, (topk_ent){v, i});
         }
+        if (cnt == k)
+            floor_raise(fl, h[0].v);
         while (i < hi) {
-            i = skip_below(xf, i, hi, (float)h[0].v);
+            const double f = floor_get(fl);
+            i = skip_below(xf, i, hi, (float)(f > h[0].v ? f : h[0].v));
             if (i >= hi)
                 break;
             double v = xf[i];
             if (pg->on)
                 v = peak_value(pg, x, row_off + (size_t)i);
-            if (v > h[0].v || (v == h[0].v && i < h[0].i))
+            if (v > h[0].v || (v == h[0].v && i < h[0].i)) {
                 heap_push(h, &cnt, k, (topk_ent){v, i});
+                floor_raise(fl, h[0].v);
+            }
             i++;
         }
         return cnt;
@@ -825,8 +856,9 @@ typedef struct topk_ctx {
     const void *x;
     size_t row_off;
     int last, k, chunks;
-    topk_ent *h; /* chunks * k entries */
-    int *cnt;    /* per chunk */
+    topk_ent *h;  /* chunks * k entries */
+    int *cnt;     /* per chunk */
+    double floor; /* shared by the chunks of the row (floor_raise) */
 } topk_ctx;
 
 static void topk_chunk(void *ctx, size_t c)
@@ -835,7 +867,7 @@ static void topk_chunk(void *ctx, size_t c)
     int lo = (int)((long)t->last * (long)c / t->chunks);
     int hi = (int)((long)t->last * (long)(c + 1) / t->chunks);
     t->cnt[c] = topk_scan(t->pg, t->dt, t->x, t->row_off, lo, hi, t->k,
-                          t->h + c * t->k);
+                          t->h + c * t->k, &t->floor);
 }
 
 /* TopK and PeakTopK. scratch: (chunks + 1) * k entries + chunks ints;
@@ -866,7 +898,8 @@ static void topk(const nn_graph *g, const nn_node *n, const void *x, void *vals,
     topk_ent *fin = scratch;
     topk_ctx t = {&pg,    dt,      x,
                   0,      last,    k,
-                  chunks, fin + k, (int *)(fin + (size_t)(chunks + 1) * k)};
+                  chunks, fin + k, (int *)(fin + (size_t)(chunks + 1) * k),
+                  -HUGE_VAL};
 
     if (k == 0)
         return;
@@ -874,8 +907,9 @@ static void topk(const nn_graph *g, const nn_node *n, const void *x, void *vals,
         t.row_off = r * (size_t)last;
         int cnt;
         if (chunks == 1) {
-            cnt = topk_scan(&pg, dt, x, t.row_off, 0, last, k, fin);
+            cnt = topk_scan(&pg, dt, x, t.row_off, 0, last, k, fin, NULL);
         } else {
+            t.floor = -HUGE_VAL;
             pthreadpool_parallelize_1d(pool, topk_chunk, &t, (size_t)chunks, 0);
             /* merge the chunk heaps; indices are global, so the order
              * (value desc, index asc) is the same as one scan */
