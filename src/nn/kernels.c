@@ -417,12 +417,32 @@ NN_HOT_LOOPS static void gap_range(void *ctx, size_t k)
     const gap_ctx *c = ctx;
     const size_t p0 = k * c->P / c->T, p1 = (k + 1) * c->P / c->T, C = c->C;
     float *acc = c->part + k * C;
-    for (size_t j = 0; j < C; j++)
-        acc[j] = 0.0f;
-    for (size_t i = p0; i < p1; i++) {
-        const float *px = c->x + i * C;
-        for (size_t j = 0; j < C; j++)
-            acc[j] += px[j];
+    size_t j0 = 0;
+    /* 64 columns at a time over all the pixels, so the running sums stay
+     * in registers (a row in memory chains every add through a store and a
+     * load, and at 2 threads the rows of neighbouring threads share a cache
+     * line when C * 4 is not a multiple of 64, which then moves between the
+     * cores for every pixel); per column the same additions in the same
+     * order */
+    for (; j0 + 64 <= C; j0 += 64) {
+        float a[64] = {0};
+        for (size_t i = p0; i < p1; i++) {
+            const float *px = c->x + i * C + j0;
+            for (size_t j = 0; j < 64; j++)
+                a[j] += px[j];
+        }
+        memcpy(acc + j0, a, sizeof a);
+    }
+    if (j0 < C) { /* the last < 64 columns, on the stack as well: the next
+                     thread's row of partials may share acc's last line */
+        const size_t n = C - j0;
+        float a[64] = {0};
+        for (size_t i = p0; i < p1; i++) {
+            const float *px = c->x + i * C + j0;
+            for (size_t j = 0; j < n; j++)
+                a[j] += px[j];
+        }
+        memcpy(acc + j0, a, n * sizeof *a);
     }
 }
 
