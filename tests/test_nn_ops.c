@@ -1354,6 +1354,140 @@ TEST(strip_sigmoid_fused)
     }
 }
 
+/* Loads json (threads, strip_kb 1) with SPATIA_NN_NO_STRIP_TOPK set or
+ * not, runs it on x and copies outputs "top" and "top:1" (k each);
+ * *fused gets spatia_nn_info's strip_topks. */
+static int run_topk(const char *json, int threads, int off, const float *x,
+                    float *v, float *ix, size_t k, int *fused)
+{
+    spatia_nn_model *mdl = NULL;
+    spatia_nn_opts o;
+    spatia_nn_tensor t;
+    spatia_nn_info info;
+    char err[512];
+    spatia_nn_opts_default(&o);
+    o.threads = threads;
+    o.strip_kb = 1;
+    if (off)
+        setenv("SPATIA_NN_NO_STRIP_TOPK", "1", 1);
+    int rc = spatia_nn_model_load(json, &o, &mdl, err, sizeof err);
+    unsetenv("SPATIA_NN_NO_STRIP_TOPK");
+    if (!rc)
+        rc = spatia_nn_input(mdl, 0, &t);
+    if (!rc) {
+        memcpy(t.data, x, t.size);
+        rc = spatia_nn_run(mdl);
+    }
+    for (int r = 0; r < 2 && !rc; r++) {
+        rc = spatia_nn_output(
+            mdl, spatia_nn_output_find(mdl, r ? "top:1" : "top"), &t);
+        if (!rc && t.size != k * 4)
+            rc = SPATIA_RANGE;
+        if (!rc && r)
+            for (size_t j = 0; j < k; j++)
+                ix[j] = (float)((const int32_t *)t.data)[j];
+        else if (!rc)
+            memcpy(v, t.data, t.size);
+    }
+    if (!rc) {
+        spatia_nn_info_get(mdl, &info);
+        *fused = info.strip_topks;
+    }
+    spatia_nn_model_destroy(mdl);
+    return rc;
+}
+
+/* CenterNet's decode on a strip pair's Sigmoid: the PeakTopK scans each
+ * strip group's rows right after its strips and the rows at group
+ * boundaries afterwards; values and indices bit for bit those of the
+ * PeakTopK run as its own step, and the naive reference; 3x3 and 5x5
+ * peak windows, 1 and 2 threads (2 strip groups). */
+TEST(strip_peak_topk)
+{
+    static const dwpw_case c = {40, 24, 16, 3, 1, 1, 24, "SAME", {0},
+                                NULL, NULL, 1, 1};
+    enum { K = 60 };
+    static float x[MAXN], ref[MAXN], mid[MAXN], pk[MAXN];
+    static float v[2][K], ix[2][K], rv[K], ri[K];
+    static char used[MAXN];
+    for (int win = 3; win <= 5; win += 2) {
+        tmodel m;
+        char attrs[512], b1[16], b2[16];
+        int rs[2] = {1, -1};
+        const size_t n = dwpw_model(&c, &m, x, ref, mid, 470 + (uint32_t)win);
+        const int OH = c.H, OW = c.W, CO = c.co, h = win / 2;
+        snprintf(attrs, sizeof attrs,
+                 "\"ksize\":{\"list\":{\"i\":[\"1\",\"%d\",\"%d\",\"1\"]}},"
+                 "\"strides\":{\"list\":{\"i\":[\"1\",\"1\",\"1\",\"1\"]}},"
+                 "\"padding\":{\"s\":\"%s\"},\"data_format\":{\"s\":\"%s\"}",
+                 win, win, tm_b64("SAME", b1), tm_b64("NHWC", b2));
+        tm_vec_i(&m, "shape", 2, rs);
+        tm_scalar_i(&m, "k", K);
+        tm_node(&m, "sig", "Sigmoid", "y", "");
+        tm_node(&m, "mp", "MaxPool", "sig", attrs);
+        tm_node(&m, "eq", "Equal", "sig,mp", "");
+        tm_node(&m, "cast", "Cast", "eq", "\"DstT\":{\"type\":\"DT_FLOAT\"}");
+        tm_node(&m, "peaks", "Mul", "sig,cast", "");
+        tm_node(&m, "flat", "Reshape", "peaks,shape", "");
+        tm_node(&m, "top", "TopKV2", "flat,k", "\"sorted\":{\"b\":true}");
+        tm_output(&m, "sig");
+        tm_output(&m, "top");
+        tm_output(&m, "top:1");
+        const char *json = tm_write(&m);
+        ASSERT(json != NULL);
+        /* reference: peaks of the sigmoid of the reference 1x1 output */
+        for (size_t i = 0; i < n; i++)
+            ref[i] = (float)(1.0 / (1.0 + exp(-(double)ref[i])));
+        for (int yy = 0; yy < OH; yy++)
+            for (int xx = 0; xx < OW; xx++)
+                for (int ch = 0; ch < CO; ch++) {
+                    const size_t i = ((size_t)yy * OW + xx) * CO + ch;
+                    float mx = ref[i];
+                    for (int dy = -h; dy <= h; dy++)
+                        for (int dx = -h; dx <= h; dx++) {
+                            int y2 = yy + dy, x2 = xx + dx;
+                            if (y2 >= 0 && y2 < OH && x2 >= 0 && x2 < OW) {
+                                float u = ref[((size_t)y2 * OW + x2) * CO + ch];
+                                mx = u > mx ? u : mx;
+                            }
+                        }
+                    pk[i] = ref[i] == mx ? ref[i] : 0.0f;
+                }
+        memset(used, 0, sizeof used);
+        for (int j = 0; j < K; j++) {
+            size_t best = 0;
+            int have = 0;
+            for (size_t i = 0; i < n; i++)
+                if (!used[i] && (!have || pk[i] > pk[best])) {
+                    best = i;
+                    have = 1;
+                }
+            used[best] = 1;
+            rv[j] = pk[best];
+            ri[j] = (float)best;
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+            int fused = 0, plain = 0;
+            ASSERT_OK(run_topk(json, threads, 0, x, v[0], ix[0], K, &fused));
+            ASSERT_OK(run_topk(json, threads, 1, x, v[1], ix[1], K, &plain));
+            ASSERT_MSG(fused == 1 && plain == 0, "win %d threads %d: %d %d",
+                       win, threads, fused, plain);
+            ASSERT(!memcmp(v[0], v[1], sizeof v[0]));
+            ASSERT(!memcmp(ix[0], ix[1], sizeof ix[0]));
+            /* the peaks of the engine's own sigmoid values may differ from
+             * the double reference only by rounding */
+            int same = 0;
+            for (int j = 0; j < K; j++) {
+                ASSERT_MSG(fabsf(v[0][j] - rv[j]) <= 1e-5f, "win %d j %d", win,
+                           j);
+                same += ix[0][j] == ri[j];
+            }
+            ASSERT_MSG(same >= K - 2, "win %d: %d of %d indices", win, same, K);
+        }
+        tm_free(&m);
+    }
+}
+
 /* A squeeze-excite gate x * g (g [1,1,1,C], a second input here) read
  * only by two depthwise convolutions, one of a fused pair into 3 channels
  * and one of a strip pair into 24 (strip_kb = 1), is folded into their
@@ -2626,7 +2760,7 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(se_gate_folded_into_depthwise), T(depthwise_own_kernel),
           T(depthwise_own_kernel_direct), T(depthwise_into_concat_view),
           T(pointwise_depthwise_strips), T(topk_long_row),
-          T(topk_long_row_chunks),
+          T(topk_long_row_chunks), T(strip_peak_topk),
           T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
           T(pointwise_own_kernel), T(pointwise_hardswish_epilogue),

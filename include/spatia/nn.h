@@ -75,6 +75,8 @@ typedef struct spatia_nn_info {
     int arena_split;     /* 1: arena pages owned per thread (threads > 1) */
     int mean_sums;       /* global means whose input's producers sum per channel
                             as they store (the mean does not read its input) */
+    int strip_topks;     /* PeakTopKs scanned inside the strips that write
+                            their input (row by row, while cached) */
 } spatia_nn_info;
 
 /* Fills `opts` with the defaults (all zero: automatic threads, XNNPACK). */

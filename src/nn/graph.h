@@ -252,6 +252,27 @@ void nn_kernel_mean_finish(const nn_node *node, const float *part, size_t T,
                            size_t stride, size_t C, size_t P, float *y);
 
 struct pthreadpool;
+/*
+ * PeakTopK in parts (plan.c runs it inside the strips that write its
+ * input): a PeakTopK whose one TopK row is a whole [1,H,W,C] float32
+ * tensor (nn_kernel_peak_topk_rows_ok) can be scanned by output rows in
+ * any split, each part into its own heap of k entries of
+ * nn_kernel_topk_entry_size() bytes (*cnt entries, 0 at the start), as
+ * long as every row whose window is complete is scanned exactly once;
+ * floor (shared by the parts, -HUGE_VAL at the start; NULL: none) lets a
+ * part skip what another part already beats. nn_kernel_peak_topk_merge
+ * then merges the parts' heaps (fin: scratch for k entries) into the
+ * outputs, the same values and indices as one scan.
+ */
+size_t nn_kernel_topk_entry_size(void);
+int nn_kernel_peak_topk_rows_ok(const nn_graph *g, const nn_node *node);
+void nn_kernel_peak_topk_rows(const nn_graph *g, const nn_node *node,
+                              const float *x, int r0, int r1, void *heap,
+                              int *cnt, double *floor);
+void nn_kernel_peak_topk_merge(const nn_graph *g, const nn_node *node,
+                               void *const *heaps, const int *cnts, int parts,
+                               void *fin, float *vals, int32_t *inds);
+
 int nn_kernel_run(const nn_graph *g, const nn_node *node, const void *const *in,
                   void *const *out, void *scratch, struct pthreadpool *pool);
 

@@ -826,13 +826,14 @@ static void floor_raise(double *fl, double v)
         ;
 }
 
-/* Keeps the k best of x[lo, hi) of one row in heap h (worst on top);
- * returns how many it holds. fl: the shared floor (NULL: none). */
-static int topk_scan(const peak_geom *pg, nn_dtype dt, const void *x,
-                     size_t row_off, int lo, int hi, int k, topk_ent *h,
-                     double *fl)
+/* Adds x[lo, hi) of one row to heap h of the k best (worst on top),
+ * which holds *pcnt entries before and after. fl: the shared floor (NULL:
+ * none). */
+static void topk_scan_more(const peak_geom *pg, nn_dtype dt, const void *x,
+                           size_t row_off, int lo, int hi, int k, topk_ent *h,
+                           int *pcnt, double *fl)
 {
-    int cnt = 0, i = lo;
+    int cnt = *pcnt, i = lo;
     if (dt == NN_F32) {
         const float *xf = (const float *)x + row_off;
         /* fill the heap, then a tight scan that only stops for values that
@@ -859,7 +860,8 @@ static int topk_scan(const peak_geom *pg, nn_dtype dt, const void *x,
             }
             i++;
         }
-        return cnt;
+        *pcnt = cnt;
+        return;
     }
     for (; i < hi; i++) {
         double v = load_d(dt, x, row_off + (size_t)i);
@@ -867,6 +869,17 @@ static int topk_scan(const peak_geom *pg, nn_dtype dt, const void *x,
             continue;
         heap_push(h, &cnt, k, (topk_ent){v, i});
     }
+    *pcnt = cnt;
+}
+
+/* Keeps the k best of x[lo, hi) of one row in heap h (worst on top);
+ * returns how many it holds. */
+static int topk_scan(const peak_geom *pg, nn_dtype dt, const void *x,
+                     size_t row_off, int lo, int hi, int k, topk_ent *h,
+                     double *fl)
+{
+    int cnt = 0;
+    topk_scan_more(pg, dt, x, row_off, lo, hi, k, h, &cnt, fl);
     return cnt;
 }
 
@@ -890,6 +903,59 @@ static void topk_chunk(void *ctx, size_t c)
                           t->h + c * t->k, &t->floor);
 }
 
+/* The peak geometry of a PeakTopK node (pg->on = 0 for TopK). */
+static void peak_geom_of(const nn_graph *g, const nn_node *n, peak_geom *pg)
+{
+    const nn_shape *xs = SHAPE(g, n->in[0]);
+    memset(pg, 0, sizeof *pg);
+    if (n->op != NN_OP_PEAK_TOPK)
+        return;
+    pg->on = 1;
+    pg->H = xs->d[1];
+    pg->W = xs->d[2];
+    pg->C = xs->d[3];
+    pg->kh = n->a.ksize[0];
+    pg->kw = n->a.ksize[1];
+    pg->pt = n->a.pad[0];
+    pg->pl = n->a.pad[2];
+}
+
+/* Heap fin of cnt entries (worst on top) sorted best first into row r of
+ * vals / inds (k each). */
+static void topk_emit(topk_ent *fin, int cnt, int k, nn_dtype dt, size_t r,
+                      void *vals, int32_t *inds)
+{
+    /* heap sort: pop the worst to the back */
+    for (int m = cnt; m > 1; m--) {
+        topk_ent tmp = fin[0];
+        fin[0] = fin[m - 1];
+        fin[m - 1] = tmp;
+        heap_down(fin, m - 1, 0);
+    }
+    for (int j = 0; j < k; j++) {
+        if (dt == NN_F32)
+            ((float *)vals)[r * k + j] = (float)fin[j].v;
+        else
+            ((int32_t *)vals)[r * k + j] = (int32_t)fin[j].v;
+        inds[r * k + j] = fin[j].i;
+    }
+}
+
+/* Adds the cnt entries of heap e to heap fin (*fcnt entries, k at most). */
+static void topk_merge(topk_ent *fin, int *fcnt, int k, const topk_ent *e,
+                       int cnt)
+{
+    for (int j = 0; j < cnt; j++) {
+        if (*fcnt < k) {
+            fin[*fcnt] = e[j];
+            heap_up(fin, (*fcnt)++);
+        } else if (better(&e[j], &fin[0])) {
+            fin[0] = e[j];
+            heap_down(fin, k, 0);
+        }
+    }
+}
+
 /* TopK and PeakTopK. scratch: (chunks + 1) * k entries + chunks ints;
  * chunks = threads */
 static void topk(const nn_graph *g, const nn_node *n, const void *x, void *vals,
@@ -897,20 +963,12 @@ static void topk(const nn_graph *g, const nn_node *n, const void *x, void *vals,
 {
     const nn_shape *xs = SHAPE(g, n->in[0]);
     const nn_dtype dt = g->t[n->in[0]].dtype;
-    peak_geom pg = {0};
+    peak_geom pg;
     int last = xs->d[xs->rank - 1];
     const int k = n->a.k;
-    if (n->op == NN_OP_PEAK_TOPK) {
-        pg.on = 1;
-        pg.H = xs->d[1];
-        pg.W = xs->d[2];
-        pg.C = xs->d[3];
-        pg.kh = n->a.ksize[0];
-        pg.kw = n->a.ksize[1];
-        pg.pt = n->a.pad[0];
-        pg.pl = n->a.pad[2];
+    peak_geom_of(g, n, &pg);
+    if (pg.on)
         last = n->a.row_len;
-    }
     size_t rows = last ? nn_shape_elems(xs) / (size_t)last : 0;
     int chunks = pool ? (int)pthreadpool_get_threads_count(pool) : 1;
     if (chunks < 1 || last < 65536)
@@ -935,32 +993,49 @@ static void topk(const nn_graph *g, const nn_node *n, const void *x, void *vals,
              * (value desc, index asc) is the same as one scan */
             cnt = 0;
             for (int c = 0; c < chunks; c++)
-                for (int j = 0; j < t.cnt[c]; j++) {
-                    topk_ent e = t.h[c * k + j];
-                    if (cnt < k) {
-                        fin[cnt] = e;
-                        heap_up(fin, cnt++);
-                    } else if (better(&e, &fin[0])) {
-                        fin[0] = e;
-                        heap_down(fin, k, 0);
-                    }
-                }
+                topk_merge(fin, &cnt, k, t.h + c * k, t.cnt[c]);
         }
-        /* heap sort: pop the worst to the back */
-        for (int m = cnt; m > 1; m--) {
-            topk_ent tmp = fin[0];
-            fin[0] = fin[m - 1];
-            fin[m - 1] = tmp;
-            heap_down(fin, m - 1, 0);
-        }
-        for (int j = 0; j < k; j++) {
-            if (dt == NN_F32)
-                ((float *)vals)[r * k + j] = (float)fin[j].v;
-            else
-                ((int32_t *)vals)[r * k + j] = (int32_t)fin[j].v;
-            inds[r * k + j] = fin[j].i;
-        }
+        topk_emit(fin, cnt, k, dt, r, vals, inds);
     }
+}
+
+/* --- PeakTopK in parts (see graph.h) -------------------------------------- */
+
+size_t nn_kernel_topk_entry_size(void)
+{
+    return sizeof(topk_ent);
+}
+
+int nn_kernel_peak_topk_rows_ok(const nn_graph *g, const nn_node *n)
+{
+    const nn_shape *xs = SHAPE(g, n->in[0]);
+    return n->op == NN_OP_PEAK_TOPK && g->t[n->in[0]].dtype == NN_F32 &&
+           xs->rank == 4 && xs->d[0] == 1 && n->a.k >= 1 &&
+           (size_t)n->a.row_len == nn_shape_elems(xs) &&
+           n->a.pad[0] >= 0 && n->a.pad[0] < n->a.ksize[0];
+}
+
+void nn_kernel_peak_topk_rows(const nn_graph *g, const nn_node *n,
+                              const float *x, int r0, int r1, void *heap,
+                              int *cnt, double *floor)
+{
+    peak_geom pg;
+    peak_geom_of(g, n, &pg);
+    const int row = pg.W * pg.C;
+    if (r0 < r1)
+        topk_scan_more(&pg, NN_F32, x, 0, r0 * row, r1 * row, n->a.k, heap,
+                       cnt, floor);
+}
+
+void nn_kernel_peak_topk_merge(const nn_graph *g, const nn_node *n,
+                               void *const *heaps, const int *cnts, int parts,
+                               void *fin, float *vals, int32_t *inds)
+{
+    int cnt = 0;
+    (void)g;
+    for (int c = 0; c < parts; c++)
+        topk_merge(fin, &cnt, n->a.k, heaps[c], cnts[c]);
+    topk_emit(fin, cnt, n->a.k, NN_F32, 0, vals, inds);
 }
 
 static int gather(const nn_graph *g, const nn_node *n, const void *p,

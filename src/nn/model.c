@@ -174,6 +174,7 @@ void spatia_nn_info_get(const spatia_nn_model *m, spatia_nn_info *info)
     for (int s = 0; s < m->p.nsteps; s++) {
         info->steps += !m->p.steps[s].skip;
         info->mean_sums += m->p.steps[s].msum != NULL;
+        info->strip_topks += m->p.steps[s].ptk > 0;
     }
     info->xnn_ops = m->p.xnn_ops;
     info->threads = m->p.threads;

@@ -1592,6 +1592,132 @@ static int make_strip_sig(nn_graph *g, nn_plan *p, int s)
     return 0;
 }
 
+/* Output rows [*r0, *r1) of strip group k of the strip step st. */
+static void group_rows(const nn_step *st, int OH, int k, int *r0, int *r1)
+{
+    const int n = st->nstrips, g = st->strip_groups > 1 ? st->strip_groups : 1;
+    const int from = (int)((long)k * n / g), to = (int)((long)(k + 1) * n / g);
+    *r0 = from * st->strip_rows;
+    *r1 = to * st->strip_rows < OH ? to * st->strip_rows : OH;
+}
+
+/* Part j of the PeakTopK scan state of strip step st: its count, heap. */
+static int *tk_cnt(const nn_step *st, int j)
+{
+    return (int *)(st->tk + (size_t)j * st->tk_part);
+}
+
+static void *tk_heap(const nn_step *st, int j)
+{
+    return st->tk + (size_t)j * st->tk_part + 64;
+}
+
+static double *tk_floor(const nn_step *st)
+{
+    const int parts = (st->strip_groups > 1 ? st->strip_groups : 1) + 1;
+    return (double *)(st->tk + (size_t)parts * st->tk_part);
+}
+
+/* Runs the PeakTopK at step s + 3 inside the strips of the pair at s,
+ * s + 1 whose Sigmoid (step s + 2, made by make_strip_sig) writes its
+ * input, when it scans that whole tensor as one row
+ * (nn_kernel_peak_topk_rows_ok): a PeakTopK step reads 5 MB (CenterNet's
+ * 128x128x80 keypoints) long after the strips wrote them, and its window
+ * test reads rows below that are not yet cached; inside the strips each
+ * group scans its rows while they are in its L2. A row is scanned by its
+ * group once its window rows are all written by that group; the rows
+ * whose window crosses a group boundary are left to the PeakTopK step,
+ * which then merges the heaps (the same values and indices as one scan).
+ * Needs every group to hold at least a window's rows. Off with
+ * SPATIA_NN_NO_STRIP_TOPK=1. Returns 0 (step s + 3 reduced to the
+ * boundaries and the merge), 1 (not taken) or SPATIA_NOMEM. */
+static int make_strip_topk(nn_graph *g, nn_plan *p, int s)
+{
+    if (s + 3 >= p->nsteps || getenv("SPATIA_NN_NO_STRIP_TOPK"))
+        return 1;
+    nn_step *sc = &p->steps[s + 1], *sz = &p->steps[s + 2];
+    nn_step *sk = &p->steps[s + 3];
+    const nn_node *z = &g->n[sz->node], *k = &g->n[sk->node];
+    if (!sc->sig || sk->skip || k->in[0] != z->out[0] ||
+        !nn_kernel_peak_topk_rows_ok(g, k))
+        return 1;
+    const nn_shape *ys = &g->t[z->out[0]].shape;
+    const int OH = ys->d[1], groups = sc->strip_groups > 1 ? sc->strip_groups : 1;
+    if (groups == 1 && p->pool)
+        return 1; /* the strips' operators are threaded: keep the threaded scan */
+    for (int j = 0; j < groups; j++) {
+        int r0, r1;
+        group_rows(sc, OH, j, &r0, &r1);
+        if (r1 - r0 < k->a.ksize[0])
+            return 1;
+    }
+    const size_t esz = nn_kernel_topk_entry_size();
+    const size_t part = (64 + (size_t)k->a.k * esz + 63) & ~(size_t)63;
+    const size_t bytes = (size_t)(groups + 1) * part + 64 + (size_t)k->a.k * esz;
+    sc->tk = nn_alloc_aligned(bytes);
+    if (!sc->tk)
+        return SPATIA_NOMEM;
+    memset(sc->tk, 0, bytes);
+    sc->tk_part = part;
+    sc->ptk = s + 3;
+    sk->ptk_src = s + 1;
+    return 0;
+}
+
+/* The rows of the PeakTopK of strip step st (ptk > 0) that strip group k
+ * scans after its strips wrote output rows up to `done` (exclusive), from
+ * *next on; *next advances. Group rows [r0, r1). */
+static void strip_topk_rows(const nn_graph *g, const nn_plan *p,
+                            const nn_step *st, int k, int r0, int r1, int done,
+                            int *next)
+{
+    const nn_node *n = &g->n[p->steps[st->ptk].node];
+    const int OH = g->t[n->in[0]].shape.d[1];
+    const int above = n->a.pad[0], below = n->a.ksize[0] - 1 - above;
+    /* rows of the group whose window does not reach the neighbours' rows */
+    const int lo = r0 > 0 ? r0 + above : r0;
+    const int hi = r1 < OH ? r1 - below : r1;
+    int end = done == r1 ? hi : done - below;
+    if (end > hi)
+        end = hi;
+    if (*next < lo)
+        *next = lo;
+    if (end > *next) {
+        nn_kernel_peak_topk_rows(g, n, p->steps[st->ptk].in[0], *next, end,
+                                 tk_heap(st, k), tk_cnt(st, k), tk_floor(st));
+        *next = end;
+    }
+}
+
+/* The PeakTopK step st finishing the scan of strip step ptk_src: the rows
+ * at group boundaries, then the merge into its outputs. */
+static void strip_topk_finish(const nn_graph *g, const nn_plan *p,
+                              const nn_step *st)
+{
+    const nn_step *sc = &p->steps[st->ptk_src];
+    const nn_node *n = &g->n[st->node];
+    const int OH = g->t[n->in[0]].shape.d[1];
+    const int above = n->a.pad[0], below = n->a.ksize[0] - 1 - above;
+    const int groups = sc->strip_groups > 1 ? sc->strip_groups : 1;
+    void *heaps[NN_MAX_STRIP_GROUPS + 1];
+    int cnts[NN_MAX_STRIP_GROUPS + 1];
+    *tk_cnt(sc, groups) = 0;
+    for (int j = 0; j + 1 < groups; j++) {
+        int r0, r1;
+        group_rows(sc, OH, j, &r0, &r1);
+        nn_kernel_peak_topk_rows(g, n, st->in[0], r1 - below, r1 + above,
+                                 tk_heap(sc, groups), tk_cnt(sc, groups),
+                                 tk_floor(sc));
+    }
+    for (int j = 0; j <= groups; j++) {
+        heaps[j] = tk_heap(sc, j);
+        cnts[j] = *tk_cnt(sc, j);
+    }
+    nn_kernel_peak_topk_merge(g, n, heaps, cnts, groups + 1,
+                              (unsigned char *)tk_floor(sc) + 64, st->out[0],
+                              st->out[1]);
+}
+
 /* The fold of the gate of the Mul at step p->fold[s] - 1 into the
  * depthwise filter of the pair at s, s + 1 (made by make_dwpw or
  * make_strips with the own depthwise kernel): the pair reads x, and its
@@ -1959,6 +2085,9 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             if (rc == 0) {
                 if (p->strip_sig[s] && (rc = make_strip_sig(g, p, s)) < 0)
                     return rc;
+                if (p->strip_sig[s] && rc == 0 &&
+                    (rc = make_strip_topk(g, p, s)) < 0)
+                    return rc;
                 if (p->fold[s] > 0 && (rc = make_fold(g, p, s)))
                     return rc;
                 s++; /* both steps done */
@@ -2080,10 +2209,16 @@ static double now_s(void)
 
 /* Runs strips [from, to) of step s (group k's buffer), operators on
  * `pool`. Returns 0 or -1 (an operator failed). */
-static int run_strips(const nn_plan *p, int s, int from, int to, int k,
-                      pthreadpool_t pool)
+static int run_strips(const nn_graph *g, const nn_plan *p, int s, int from,
+                      int to, int k, pthreadpool_t pool)
 {
     const nn_step *st = &p->steps[s], *sd = &p->steps[s - 1];
+    int tk_r0 = 0, tk_r1 = 0, tk_next = 0;
+    if (st->ptk) {
+        const int OH = g->t[g->n[st->node].out[0]].shape.d[1];
+        group_rows(st, OH, k, &tk_r0, &tk_r1);
+        *tk_cnt(st, k) = 0;
+    }
     for (int i = from; i < to; i++) {
         float *bp = (st->gmem ? st->gmem : (float *)sd->out[0]) +
                     (size_t)k * st->strip_buf;
@@ -2117,11 +2252,17 @@ static int run_strips(const nn_plan *p, int s, int from, int to, int k,
             return -1;
         if (st->sig && xnn_run_operator(st->sig[i], pool) != xnn_status_success)
             return -1;
+        if (st->ptk) {
+            const int done = (i + 1) * st->strip_rows;
+            strip_topk_rows(g, p, st, k, tk_r0, tk_r1,
+                            done < tk_r1 ? done : tk_r1, &tk_next);
+        }
     }
     return 0;
 }
 
 typedef struct strip_ctx {
+    const nn_graph *g;
     const nn_plan *p;
     int s;
     int failed[NN_MAX_STRIP_GROUPS];
@@ -2134,7 +2275,7 @@ static void strip_task(void *arg, size_t k)
     const nn_step *st = &c->p->steps[c->s];
     const int n = st->nstrips, g = st->strip_groups;
     const int from = (int)((long)k * n / g), to = (int)((long)(k + 1) * n / g);
-    c->failed[k] = run_strips(c->p, c->s, from, to, (int)k, NULL);
+    c->failed[k] = run_strips(c->g, c->p, c->s, from, to, (int)k, NULL);
 }
 
 int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
@@ -2153,16 +2294,20 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
                         f->w0[(size_t)t * f->C + c] * f->gate[c];
         }
         if (st->nstrips) {
-            strip_ctx c = {p, s, {0}};
+            strip_ctx c = {g, p, s, {0}};
+            if (st->ptk)
+                *tk_floor(st) = -HUGE_VAL;
             if (st->strip_groups > 1) {
                 pthreadpool_parallelize_1d(p->pool, strip_task, &c,
                                            (size_t)st->strip_groups, 0);
                 for (int k = 0; k < st->strip_groups; k++)
                     if (c.failed[k])
                         return SPATIA_INTERNAL;
-            } else if (run_strips(p, s, 0, st->nstrips, 0, p->pool)) {
+            } else if (run_strips(g, p, s, 0, st->nstrips, 0, p->pool)) {
                 return SPATIA_INTERNAL;
             }
+        } else if (st->ptk_src) {
+            strip_topk_finish(g, p, st);
         } else if (st->msum) {
             const nn_shape *xs = &g->t[n->in[0]].shape;
             nn_kernel_mean_finish(n, st->msum, (size_t)p->threads,
@@ -2228,6 +2373,7 @@ void nn_plan_free(nn_plan *p)
         nn_free_aligned(p->steps[s].fold.own);
         nn_free_aligned(p->steps[s].gmem);
         nn_free_aligned(p->steps[s].msum);
+        nn_free_aligned(p->steps[s].tk);
         free(p->steps[s].scratch);
     }
     free(p->steps);

@@ -79,6 +79,18 @@ typedef struct nn_step {
                          single-threaded operators, one buffer per group */
     size_t strip_buf; /* floats between the groups' buffers */
     float *gmem;      /* the groups' buffers when strip_groups > 1, owned */
+    /* strips of this 1x1 step: ptk > 0 is the step of a PeakTopK over the
+     * strips' last output (the Sigmoid's) that each strip group scans row
+     * by row right after its strips, while the rows are in its cache
+     * (plan.c, make_strip_topk); that step then only scans the rows at
+     * group boundaries and merges. tk: owned, parts of tk_part bytes
+     * (groups + 1: one per group, one for the boundaries; each an int
+     * count in its first cache line, then k heap entries), then the shared
+     * floor (one cache line), then the merge scratch */
+    int ptk;
+    unsigned char *tk;
+    size_t tk_part;
+    int ptk_src; /* > 0 on that PeakTopK step: the strip step it finishes */
     /* Mean over H and W whose input's producers (own 1x1 kernel, own
      * resize) leave per-thread channel sums here: [threads][msum_stride],
      * owned; the step only adds the rows (plan.c, plan_mean_sums) */
