@@ -1614,6 +1614,153 @@ TEST(se_gate_folded_into_depthwise)
     tm_free(&m[1]);
 }
 
+/* Loads json (inputs x, gin and, with `res`, res), runs twice on one
+ * model with gate inputs gin[0] then gin[1], output "y" of each run in
+ * y[r] (n floats). portable: the portable kernels; no_fold: with
+ * SPATIA_NN_NO_PW_FOLD. *info gets the plan's figures. */
+static int run_gated(const char *json, int threads, int portable, int no_fold,
+                     const float *x, const float *const gin[2],
+                     const float *res, float *const y[2], size_t n,
+                     spatia_nn_info *info)
+{
+    spatia_nn_model *mdl = NULL;
+    spatia_nn_opts o;
+    spatia_nn_tensor t;
+    char err[512];
+    spatia_nn_opts_default(&o);
+    o.threads = threads;
+    o.portable = portable;
+    if (no_fold)
+        setenv("SPATIA_NN_NO_PW_FOLD", "1", 1);
+    int rc = spatia_nn_model_load(json, &o, &mdl, err, sizeof err);
+    unsetenv("SPATIA_NN_NO_PW_FOLD");
+    if (rc)
+        fprintf(stderr, "load: %s\n", err);
+    for (int r = 0; r < 2 && !rc; r++) {
+        const float *in[3] = {x, gin[r], res};
+        for (int i = 0; i < (res ? 3 : 2) && !rc; i++)
+            if (!(rc = spatia_nn_input(mdl, i, &t)))
+                memcpy(t.data, in[i], t.size);
+        if (!rc && !(rc = spatia_nn_run(mdl)))
+            rc = spatia_nn_output(mdl, spatia_nn_output_find(mdl, "y"), &t);
+        if (!rc && t.size != n * 4)
+            rc = SPATIA_RANGE;
+        if (!rc)
+            memcpy(y[r], t.data, t.size);
+    }
+    if (!rc)
+        spatia_nn_info_get(mdl, info);
+    spatia_nn_model_destroy(mdl);
+    return rc;
+}
+
+/* A squeeze-excite gate x * g (g = Sigmoid of an input [1,1,1,K], so it
+ * changes per run) read only by a 1x1 convolution (bias and Relu or
+ * none; K not a multiple of 16; N with a ymm tail, a multiple of 16, two
+ * column chunks; then a residual Add or not) is folded into the own
+ * kernel's weights on AVX-512 CPUs: one step fewer than with
+ * SPATIA_NN_NO_PW_FOLD. When the product has another reader it is not
+ * folded (as many steps). Two runs on one model with different gates
+ * (the weights are rescaled every run), 1 and 2 threads, against the
+ * naive reference of x * g then the convolution and against the portable
+ * kernels. */
+TEST(se_gate_folded_into_pointwise)
+{
+    enum { H = 16, W = 32, KMAX = 37, NMAX = 88 };
+    static const struct {
+        int K, N, bias, add, other, swap;
+        const char *act;
+    } cases[] = {
+        {20, 24, 1, 0, 0, 0, "Relu"}, {37, 32, 0, 1, 0, 1, NULL},
+        {37, 24, 1, 1, 0, 0, NULL},   {20, 88, 1, 1, 0, 1, "Relu"},
+        {20, 32, 1, 0, 1, 0, "Relu6"},
+    };
+    static float x[H * W * KMAX], gin[2][KMAX], res[H * W * NMAX];
+    static float w[KMAX * NMAX], b[NMAX], u[H * W * KMAX];
+    static float ref[H * W * NMAX], got[3][2][H * W * NMAX];
+    const int pad0[4] = {0};
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int K = cases[ci].K, N = cases[ci].N;
+        const size_t n = (size_t)H * W * N;
+        int xs[4] = {1, H, W, K}, gs[4] = {1, 1, 1, K}, ws[4] = {1, 1, K, N};
+        int ys[4] = {1, H, W, N};
+        char a[1024];
+        tm_fill(x, (size_t)H * W * K, 600 + (uint32_t)ci, -1, 1);
+        tm_fill(gin[0], (size_t)K, 610 + (uint32_t)ci, -3, 3);
+        tm_fill(gin[1], (size_t)K, 620 + (uint32_t)ci, -3, 3);
+        tm_fill(w, (size_t)K * N, 630 + (uint32_t)ci, -1, 1);
+        tm_fill(b, (size_t)N, 640 + (uint32_t)ci, -1, 1);
+        tm_fill(res, n, 650 + (uint32_t)ci, -1, 1);
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_input(&m, "gin", 4, gs);
+        if (cases[ci].add)
+            tm_input(&m, "res", 4, ys);
+        tm_const_f(&m, "w", 4, ws, w);
+        tm_const_f(&m, "b", 1, &N, b);
+        tm_node(&m, "g", "Sigmoid", "gin", "");
+        tm_node(&m, "u", "Mul", cases[ci].swap ? "g,x" : "x,g", "");
+        const char *cname = cases[ci].add ? "c" : "y";
+        if (cases[ci].bias)
+            tm_node(&m, cname, "_FusedConv2D", "u,w,b",
+                    conv_attrs(a, sizeof a, 1, 1, 1, 1, "VALID", NULL,
+                               "BiasAdd", cases[ci].act));
+        else
+            tm_node(&m, cname, "Conv2D", "u,w",
+                    conv_attrs(a, sizeof a, 1, 1, 1, 1, "VALID", NULL, NULL,
+                               NULL));
+        if (cases[ci].add)
+            tm_node(&m, "y", "AddV2", "c,res", "");
+        if (cases[ci].other) {
+            tm_node(&m, "o", "Relu", "u", "");
+            tm_output(&m, "o");
+        }
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        ASSERT(json != NULL);
+        const float lo = !cases[ci].act ? -INFINITY : 0;
+        const float hi = !cases[ci].act                    ? INFINITY
+                         : !strcmp(cases[ci].act, "Relu6") ? 6
+                                                           : INFINITY;
+        for (int threads = 1; threads <= 2; threads++) {
+            spatia_nn_info info[3];
+            const float *gp[2] = {gin[0], gin[1]};
+            const float *rp = cases[ci].add ? res : NULL;
+            for (int k = 0; k < 3; k++) {
+                float *yp[2] = {got[k][0], got[k][1]};
+                ASSERT_OK(run_gated(json, threads, k == 2, k == 1, x, gp, rp,
+                                    yp, n, &info[k]));
+            }
+            if (have_avx512f())
+                ASSERT_MSG(info[0].steps ==
+                               info[1].steps - !cases[ci].other,
+                           "case %zu: %d steps folded, %d plain", ci,
+                           info[0].steps, info[1].steps);
+            for (int r = 0; r < 2; r++) {
+                for (size_t i = 0; i < (size_t)H * W * K; i++) {
+                    double e = exp(-(double)gin[r][i % K]);
+                    u[i] = x[i] * (float)(1.0 / (1.0 + e));
+                }
+                ref_conv(u, 1, H, W, K, w, 1, 1, N, 0,
+                         cases[ci].bias ? b : NULL, 1, 1, 1, 1, pad0, H, W, lo,
+                         hi, ref);
+                for (size_t i = 0; cases[ci].add && i < n; i++)
+                    ref[i] += res[i];
+                for (int k = 0; k < 3; k++) {
+                    double e = rel_err(got[k][r], ref, n);
+                    ASSERT_MSG(e <= 1e-5, "case %zu run %d path %d: error %g",
+                               ci, r, k, e);
+                }
+                double e = rel_err(got[0][r], got[2][r], n);
+                ASSERT_MSG(e <= 1e-5, "case %zu run %d: %g from portable", ci,
+                           r, e);
+            }
+        }
+        tm_free(&m);
+    }
+}
+
 /* The own depthwise kernel through whole models (on AVX-512 CPUs the
  * planner takes it for every multiplier-1 depthwise convolution): one to
  * seven 16-channel blocks with a masked tail, pixel groups and the checked
@@ -2757,7 +2904,8 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
           T(depthwise_small_pointwise_fused), T(strip_sigmoid_fused),
-          T(se_gate_folded_into_depthwise), T(depthwise_own_kernel),
+          T(se_gate_folded_into_depthwise),
+          T(se_gate_folded_into_pointwise), T(depthwise_own_kernel),
           T(depthwise_own_kernel_direct), T(depthwise_into_concat_view),
           T(pointwise_depthwise_strips), T(topk_long_row),
           T(topk_long_row_chunks), T(strip_peak_topk),

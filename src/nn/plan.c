@@ -423,57 +423,16 @@ static int gate_mul(const nn_graph *g, const nn_node *m, int *x, int *gate)
     return 0;
 }
 
-/* Squeeze-excite gates folded into depthwise filters: a Mul x * gate
- * ([1,1,1,C]) whose output is read only as the input of depthwise
- * convolutions (multiplier 1) that run on own kernels (dwpw pairs, strip
- * pairs whose depthwise takes the own kernel: nn_dw_preferred; forcing
- * it onto XNNPACK's shapes measured slower than the Mul it saves) is
- * skipped; those kernels read x
- * with the filter w * gate[c] (dw(x * g) = dw'(x): padding stays zero,
- * the bias is unchanged; the products round differently, within float
- * rounding), filled per run. x and the gate then live until the last
- * reader runs; the Mul output gets no bytes. Sets p->fold. */
-static void plan_folds(nn_graph *g, nn_plan *p)
+/* The tensor the convolution at step s reads as its input: x of the
+ * folded gate product it reads (plan_folds), else its input 0. */
+static int conv_input(const nn_graph *g, const nn_plan *p, int s)
 {
-    for (int s = 0; s < g->norder; s++) {
-        const nn_node *m = &g->n[g->order[s]];
-        int xi, gi, readers = 0, ok = 1, last = s;
-        if (!gate_mul(g, m, &xi, &gi))
-            continue;
-        nn_tensor *u = &g->t[m->out[0]];
-        if (u->store != NN_STORE_ARENA || pinned(g, m->out[0]) || !u->nuse ||
-            !nn_dw_available())
-            continue;
-        for (int r = s + 1; r < g->norder && ok; r++) {
-            const nn_node *d = &g->n[g->order[r]];
-            for (int j = 0; j < d->nin && ok; j++) {
-                if (d->in[j] != m->out[0])
-                    continue;
-                const nn_shape *ws = &g->t[d->in[1]].shape;
-                ok = j == 0 && d->op == NN_OP_DWCONV2D && ws->d[3] == 1 &&
-                     (p->dwpw[r] ||
-                      (p->strip_rows[r] &&
-                       nn_dw_preferred(ws->d[2], ws->d[0], ws->d[1],
-                                       d->a.stride[0], d->a.stride[1])));
-                readers++;
-                last = r + 1; /* the pair runs at its second step */
-            }
-        }
-        if (!ok || readers != u->nuse)
-            continue;
-        p->fold[s] = -1;
-        for (int r = s + 1; r < g->norder; r++)
-            if (g->n[g->order[r]].in[0] == m->out[0])
-                p->fold[r] = s + 1;
-        const int keep[2] = {xi, gi};
-        for (int k = 0; k < 2; k++) {
-            nn_tensor *t = &g->t[root_of(g, keep[k])];
-            if (t->store == NN_STORE_ARENA && t->last < last)
-                t->last = last;
-        }
-        u->store = NN_STORE_NONE;
-        u->first = u->last = -1;
-    }
+    const nn_node *c = &g->n[g->order[s]];
+    int xi, gi;
+    if (p->fold && p->fold[s] > 0 &&
+        gate_mul(g, &g->n[g->order[p->fold[s] - 1]], &xi, &gi))
+        return xi;
+    return c->in[0];
 }
 
 /*
@@ -626,9 +585,11 @@ static int same_shape(const nn_shape *a, const nn_shape *b)
  * - a HardSwish (output in the arena or a concat slice), or
  * - an Add without activation of it and a same-shape float tensor r (no
  *   view, not the convolution's input: an in-place Add output would
- *   overwrite it while the kernel still reads it) into an arena tensor.
+ *   overwrite it while the kernel still reads it; with a folded gate
+ *   the input is x, conv_input) into an arena tensor.
  * *res is then r's tensor index. */
-static int pw_ep_kind(const nn_graph *g, int s, int *res)
+static int pw_ep_kind(const nn_graph *g, const nn_plan *p, int s,
+                      int *res)
 {
     const nn_node *c = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
     const int t = c->out[0];
@@ -650,7 +611,7 @@ static int pw_ep_kind(const nn_graph *g, int s, int *res)
     if (rt->dtype != NN_F32 || o->dtype != NN_F32 ||
         rt->store == NN_STORE_VIEW ||
         g->t[root_of(g, r)].store != NN_STORE_ARENA ||
-        root_of(g, r) == root_of(g, c->in[0]) ||
+        root_of(g, r) == root_of(g, conv_input(g, p, s)) ||
         !same_shape(&rt->shape, &g->t[t].shape) ||
         !same_shape(&o->shape, &g->t[t].shape) ||
         !pw_ep_worth(K, N, M, PW_EP_ADD))
@@ -676,6 +637,100 @@ static int in_fusion(const nn_plan *p, int s)
                 return 1;
     }
     return s > 1 && p->strip_sig && p->strip_sig[s - 2];
+}
+
+/* Can the 1x1 convolution at step r, reading the gated product of
+ * x [1,H,W,K] (j: the input it reads it as), fold the gate into its
+ * weights (see plan_folds)? It must run alone on the own kernel (pw_ok,
+ * in no strip, expand or dwpw pair; an epilogue is planned later), over
+ * more than one pixel, and the per-run refill of its K rows of NV * 16
+ * floats must be small next to the Mul it saves: refill floats * 4 <
+ * Mul elements. Measured per node in CenterNet (Mul + 1x1 (+ its Add
+ * epilogue), ms, SPATIA_NN_PROFILE_NODES=1 with and without
+ * SPATIA_NN_NO_PW_FOLD, alternating, 2 / 1 threads):
+ * - 64x64, 72 / 96 -> 32 (refill / Mul 0.008; the 72 -> 32 one forced
+ *   off XNNPACK): 0.138-0.171 -> 0.091-0.092 / 0.236 -> 0.171-0.177,
+ *   and 0.138-0.152 -> 0.114-0.122 / 0.266-0.268 -> 0.228-0.233;
+ * - 32x32, 384 / 528 -> 88 (0.094): 0.334-0.338 -> 0.324-0.328 /
+ *   0.683 -> 0.661-0.676, and 0.460-0.473 -> 0.448-0.453 / 0.910 ->
+ *   0.882-0.883;
+ * - 16x16, 528 / 720 -> 120 (0.5): slower, 0.166-0.176 -> 0.176-0.179
+ *   and 0.227-0.233 -> 0.231-0.250 at 2 threads, 0.297-0.307 ->
+ *   0.306-0.316 and 0.415-0.417 -> 0.426-0.447 at 1: the refill costs
+ *   more than the 0.007-0.012 ms Mul. */
+static int pw_fold_ok(const nn_graph *g, const nn_plan *p, int r, int j)
+{
+    const nn_node *c = &g->n[g->order[r]];
+    int K, N;
+    long M;
+    if (j != 0 || c->op != NN_OP_CONV2D || !pw_ok(g, c, &K, &N, &M) ||
+        M < 2 || in_fusion(p, r))
+        return 0;
+    const size_t refill = nn_pw_packed_len(K, N) / (size_t)(K + 1) * K;
+    return refill * 4 < (size_t)M * (size_t)K;
+}
+
+/* Squeeze-excite gates folded into their readers: a Mul x * gate
+ * ([1,1,1,C]) whose output is read only as the input of
+ * - depthwise convolutions (multiplier 1) that run on own kernels (dwpw
+ *   pairs, strip pairs whose depthwise takes the own kernel:
+ *   nn_dw_preferred; forcing it onto XNNPACK's shapes measured slower
+ *   than the Mul it saves), or
+ * - 1x1 convolutions on the own kernel (pw_fold_ok; forced there even
+ *   where nn_pw_preferred leaves the shape to XNNPACK), unless
+ *   SPATIA_NN_NO_PW_FOLD is set,
+ * is skipped; those kernels read x with the filter w * gate[c]
+ * (dw(x * g) = dw'(x): padding stays zero, the bias is unchanged;
+ * conv(x * g) = conv'(x) with row k of the 1x1 weights times g[k]; the
+ * products round differently, within float rounding), filled per run.
+ * x and the gate then live until the last reader runs; the Mul output
+ * gets no bytes. Sets p->fold. */
+static void plan_folds(nn_graph *g, nn_plan *p)
+{
+    const int pw_on = !getenv("SPATIA_NN_NO_PW_FOLD");
+    for (int s = 0; s < g->norder; s++) {
+        const nn_node *m = &g->n[g->order[s]];
+        int xi, gi, readers = 0, ok = 1, last = s;
+        if (!gate_mul(g, m, &xi, &gi))
+            continue;
+        nn_tensor *u = &g->t[m->out[0]];
+        if (u->store != NN_STORE_ARENA || pinned(g, m->out[0]) || !u->nuse ||
+            !nn_dw_available())
+            continue;
+        for (int r = s + 1; r < g->norder && ok; r++) {
+            const nn_node *d = &g->n[g->order[r]];
+            for (int j = 0; j < d->nin && ok; j++) {
+                if (d->in[j] != m->out[0])
+                    continue;
+                readers++;
+                if (pw_on && pw_fold_ok(g, p, r, j)) {
+                    last = r; /* runs at its own step */
+                    continue;
+                }
+                const nn_shape *ws = &g->t[d->in[1]].shape;
+                ok = j == 0 && d->op == NN_OP_DWCONV2D && ws->d[3] == 1 &&
+                     (p->dwpw[r] ||
+                      (p->strip_rows[r] &&
+                       nn_dw_preferred(ws->d[2], ws->d[0], ws->d[1],
+                                       d->a.stride[0], d->a.stride[1])));
+                last = r + 1; /* the pair runs at its second step */
+            }
+        }
+        if (!ok || readers != u->nuse)
+            continue;
+        p->fold[s] = -1;
+        for (int r = s + 1; r < g->norder; r++)
+            if (g->n[g->order[r]].in[0] == m->out[0])
+                p->fold[r] = s + 1;
+        const int keep[2] = {xi, gi};
+        for (int k = 0; k < 2; k++) {
+            nn_tensor *t = &g->t[root_of(g, keep[k])];
+            if (t->store == NN_STORE_ARENA && t->last < last)
+                t->last = last;
+        }
+        u->store = NN_STORE_NONE;
+        u->first = u->last = -1;
+    }
 }
 
 /* Assigns storage classes, lifetimes and arena offsets. */
@@ -823,8 +878,12 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
         const int pw_ep_on = !getenv("SPATIA_NN_NO_PW_EP");
         for (int s = 0; pw_ep_on && s + 1 < end; s++) {
             int res = -1, kind;
-            if (in_fusion(p, s) || p->fold[s] || p->fold[s + 1] ||
-                !(kind = pw_ep_kind(g, s, &res)))
+            /* a depthwise fold reader is a pair's first step; a 1x1
+             * one (a Conv2D) takes an epilogue */
+            if (in_fusion(p, s) || p->fold[s] < 0 || p->fold[s + 1] ||
+                (p->fold[s] > 0 &&
+                 g->n[g->order[s]].op != NN_OP_CONV2D) ||
+                !(kind = pw_ep_kind(g, p, s, &res)))
                 continue;
             p->pw_ep[s] = (unsigned char)kind;
             const nn_node *c = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
@@ -1754,6 +1813,23 @@ static int make_fold(nn_graph *g, nn_plan *p, int s)
     return 0;
 }
 
+/* The fold of the gate of the Mul at step p->fold[s] - 1 into the
+ * weights of the own 1x1 kernel of step s (plan_folds): it reads x, and
+ * its weights are rescaled before every run. Returns 0, SPATIA_NOMEM or
+ * SPATIA_INTERNAL (no own kernel). */
+static int make_pw_fold(nn_graph *g, nn_plan *p, int s)
+{
+    nn_step *st = &p->steps[s];
+    int xi, gi;
+    if (!st->pw || !gate_mul(g, &g->n[g->order[p->fold[s] - 1]], &xi, &gi))
+        return SPATIA_INTERNAL;
+    if (nn_pw_gate_init(st->pw))
+        return SPATIA_NOMEM;
+    st->pw_gate = nn_plan_ptr(g, p, gi);
+    st->in[0] = nn_plan_ptr(g, p, xi);
+    return 0;
+}
+
 /* Creates the operators of an expand pair: step s (1x1 convolution) and
  * step s + 1 (depthwise convolution of its output only) run strip by strip
  * at step s + 1. Strip i computes the rows of the 1x1 output that output
@@ -2094,7 +2170,9 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                 continue;
             }
         }
-        if (!portable && p->fold && p->fold[s] > 0) {
+        const int pw_fold = !portable && p->fold && p->fold[s] > 0 &&
+                            n->op == NN_OP_CONV2D;
+        if (!portable && p->fold && p->fold[s] > 0 && !pw_fold) {
             if (errbuf && errlen > 0) /* the gate would be lost */
                 snprintf(errbuf, (size_t)errlen,
                          "node '%s': XNNPACK refused a folded strip pair",
@@ -2120,6 +2198,8 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                             1, &nomem);
             if (!st->pw) /* pw_ep_kind checked that the kernel takes it */
                 return SPATIA_NOMEM;
+            if (pw_fold && (rc = make_pw_fold(g, p, s)))
+                return rc;
             st->pw->ep = p->pw_ep[s];
             st->pw->hs_scale = h->a.hs_scale;
             if (p->pw_ep[s] == PW_EP_ADD)
@@ -2175,9 +2255,11 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             st->pw = own_pw(g, n,
                             y->store == NN_STORE_VIEW ? (size_t)y->row_stride
                                                       : (size_t)y->shape.d[3],
-                            0, &nomem);
+                            pw_fold, &nomem);
             if (nomem)
                 return SPATIA_NOMEM;
+            if (pw_fold && (rc = make_pw_fold(g, p, s)))
+                return rc; /* pw_fold_ok checked that the kernel takes it */
             if (st->pw)
                 continue;
         }
@@ -2319,6 +2401,8 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
         } else if (st->dw) {
             nn_dw_run(st->dw, st->in[0], st->out[0], 0, st->dw->OH, p->pool);
         } else if (st->pw) {
+            if (st->pw_gate)
+                nn_pw_gate(st->pw, st->pw_gate, p->pool);
             nn_pw_run_r(st->pw, st->in[0], st->out[0], st->res, p->pool);
         } else if (st->stem) {
             nn_stem_run(st->stem, st->in[0], st->out[0], p->pool);

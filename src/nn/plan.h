@@ -56,6 +56,10 @@ typedef struct nn_step {
      * strips) an array of nstrips, the depthwise part of each strip */
     nn_dw *dw;
     nn_pw *pw; /* own 1x1 convolution kernel (pwconv.h) of this step, owned */
+    /* pw reads x of a folded gate product x * gate (plan_folds): its
+     * weights are scaled by gate [K] (nn_pw_gate) before every run;
+     * NULL: none */
+    const float *pw_gate;
     const void *res; /* pw with PW_EP_ADD: the residual the epilogue adds */
     /* strips: the own 1x1 kernel for the 1x1 part of every strip instead
      * of the XNNPACK operators (NULL: those), owned; per strip i its pixels
@@ -130,9 +134,10 @@ typedef struct nn_plan {
      * step s + 2, the only reader of the 1x1 output; sized nsteps */
     unsigned char *strip_sig;
     /* fold[s] < 0: step s (x * gate, gate [1,1,1,C]) is folded into the
-     * depthwise filters of all its readers and skipped; fold[s] = m + 1:
-     * step s is such a reader (the depthwise of a dwpw or strip pair) of
-     * the Mul at step m, and reads x; sized nsteps */
+     * depthwise filters or 1x1 weights of all its readers and skipped;
+     * fold[s] = m + 1: step s is such a reader (the depthwise of a dwpw
+     * or strip pair, or a 1x1 convolution on the own kernel) of the Mul
+     * at step m, and reads x; sized nsteps */
     int *fold;
     size_t strip_bytes; /* budget of one strip of the intermediate */
 } nn_plan;

@@ -82,6 +82,14 @@ static int pw_vecs(int cn)
     return (cn + 15) / 16;
 }
 
+size_t nn_pw_packed_len(int K, int N)
+{
+    size_t len = 0;
+    for (int n0 = 0; n0 < N; n0 += pw_chunk_len(N, n0))
+        len += (size_t)(K + 1) * 16 * pw_vecs(pw_chunk_len(N, n0));
+    return len;
+}
+
 int nn_pw_init(nn_pw *p, int K, int N, long M, const float *w,
                const float *bias, float lo, float hi, size_t out_stride)
 {
@@ -89,9 +97,7 @@ int nn_pw_init(nn_pw *p, int K, int N, long M, const float *w,
     if (K < 1 || K > 65536 || N < 1 || N > 65536 || M < 0 ||
         out_stride < (size_t)N)
         return -1;
-    size_t len = 0;
-    for (int n0 = 0; n0 < N; n0 += pw_chunk_len(N, n0))
-        len += (size_t)(K + 1) * 16 * pw_vecs(pw_chunk_len(N, n0));
+    const size_t len = nn_pw_packed_len(K, N);
     p->wp = nn_alloc_aligned(len * sizeof(float));
     if (!p->wp)
         return -1;
@@ -123,7 +129,16 @@ void nn_pw_free(nn_pw *p)
     if (!p)
         return;
     nn_free_aligned(p->wp);
-    p->wp = NULL;
+    nn_free_aligned(p->w0);
+    p->wp = p->w0 = NULL;
+}
+
+int nn_pw_gate_init(nn_pw *p)
+{
+    if (!p->w0 && !(p->w0 = nn_alloc_aligned(p->wlen * sizeof(float))))
+        return -1;
+    memcpy(p->w0, p->wp, p->wlen * sizeof(float));
+    return 0;
 }
 
 #ifdef PW_X86
@@ -395,7 +410,48 @@ static void pw_task(void *arg, size_t k)
              (long)((k + 1) * M / c->T), k);
 }
 
+typedef struct pw_gate_ctx {
+    nn_pw *p;
+    const float *g;
+    size_t T;
+} pw_gate_ctx;
+
+/* pthreadpool task: weight rows [k K / T, (k+1) K / T) of every chunk
+ * scaled by the gate. */
+static PW_TARGET void pw_gate_task(void *arg, size_t k)
+{
+    const pw_gate_ctx *c = arg;
+    const nn_pw *p = c->p;
+    const size_t K = (size_t)p->K;
+    const size_t a = k * K / c->T, b = (k + 1) * K / c->T;
+    size_t off = 0;
+    for (int n0 = 0; n0 < p->N; n0 += pw_chunk_len(p->N, n0)) {
+        const size_t rs = (size_t)16 * pw_vecs(pw_chunk_len(p->N, n0));
+        for (size_t r = a; r < b; r++) {
+            const __m512 gv = _mm512_set1_ps(c->g[r]);
+            const float *s = p->w0 + off + (r + 1) * rs;
+            float *d = p->wp + off + (r + 1) * rs;
+            for (size_t j = 0; j < rs; j += 16)
+                _mm512_store_ps(d + j,
+                                _mm512_mul_ps(_mm512_load_ps(s + j), gv));
+        }
+        off += (K + 1) * rs;
+    }
+}
+
 #endif
+
+void nn_pw_gate(nn_pw *p, const float *g, struct pthreadpool *pool)
+{
+#ifdef PW_X86
+    pw_gate_ctx c = {p, g, nn_range_count(pool, (size_t)p->K)};
+    nn_run_tasks(pool, pw_gate_task, &c, c.T);
+#else
+    (void)p;
+    (void)g;
+    (void)pool;
+#endif
+}
 
 void nn_pw_run_r(const nn_pw *p, const float *x, float *y, const float *r,
                  struct pthreadpool *pool)

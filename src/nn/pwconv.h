@@ -56,6 +56,9 @@ typedef struct nn_pw {
     size_t sum_stride;
     float *wp;   /* packed weights and bias (nn_pw_init), owned, aligned */
     size_t wlen; /* floats in wp */
+    /* squeeze-excite gate fold (nn_pw_gate_init): the pristine packed
+     * weights, wlen floats, owned, aligned; NULL: none */
+    float *w0;
 } nn_pw;
 
 /* 1 when this CPU runs the kernel (AVX-512F), else 0. */
@@ -71,13 +74,30 @@ int nn_pw_init(nn_pw *p, int K, int N, long M, const float *w,
 
 void nn_pw_free(nn_pw *p);
 
+/* Floats of the packed weights of K -> N (p->wlen after nn_pw_init):
+ * (K + 1) rows per column chunk. */
+size_t nn_pw_packed_len(int K, int N);
+
+/* Prepares p to read x * g for a per-channel gate g [K] given per run
+ * (nn_pw_gate): keeps a copy of the packed weights. Returns 0 or -1 (out
+ * of memory). */
+int nn_pw_gate_init(nn_pw *p);
+
+struct pthreadpool;
+
+/* Before a run, after nn_pw_gate_init: weight row k of every chunk
+ * becomes the pristine row times g[k] (conv(x * g) = conv'(x); the bias
+ * and the zero padding are unchanged). K * NV * 16 floats written (NV:
+ * the vectors of all chunks), split over `pool` (NULL: the calling
+ * thread). Never allocates. */
+void nn_pw_gate(nn_pw *p, const float *g, struct pthreadpool *pool);
+
 /*
  * Computes all M output pixels: y[i * out_stride + n] for input
  * x[i * K + k]. With `pool` (NULL: the calling thread) thread k of T
  * computes pixels [k M / T, (k+1) M / T), in order. Call only when
  * nn_pw_available(). Never allocates; p is not modified.
  */
-struct pthreadpool;
 void nn_pw_run(const nn_pw *p, const float *x, float *y,
                struct pthreadpool *pool);
 
