@@ -234,6 +234,18 @@ DW_INLINE void dw_prefetch(const nn_dw *p, int iy0, int xa, int xb, int c0)
     }
 }
 
+/* Prefetches with intent to write channels [c0, c0 + 16) of the pixels
+ * [xa, xb) of output row oy. A store to a line in no cache waits for the
+ * line to be read from memory first; this starts those reads a row
+ * ahead. */
+DW_INLINE void dw_prefetch_out(const nn_dw *p, int oy, int xa, int xb, int c0)
+{
+    const float *q =
+        p->y + ((size_t)(oy - p->row0) * p->OW + xa) * p->out_stride + c0;
+    for (int c = xa; c < xb; c++, q += p->out_stride)
+        _mm_prefetch((const char *)q, _MM_HINT_ET0);
+}
+
 /* Output row oy, columns in tiles (all channel blocks of a tile before the
  * next tile). KW, S: window width and column stride of the grouped path
  * (horizontal dilation 1), or 0 (other windows: every pixel on the
@@ -258,6 +270,8 @@ DW_INLINE void dw_row_t(const nn_dw *p, int oy, const int KW, const int S)
         const int xb = xa + p->tile < p->OW ? xa + p->tile : p->OW;
         for (int c0 = 0; c0 < p->C; c0 += 16) {
             dw_prefetch(p, iy0, xa, xb, c0);
+            if (p->prefetch_out && oy + 1 < p->OH)
+                dw_prefetch_out(p, oy + 1, xa, xb, c0);
             const __mmask16 m = nn_mask16(p->C, c0);
             const __m512 b =
                 p->bias ? dw_load(m, p->bias + c0) : _mm512_setzero_ps();

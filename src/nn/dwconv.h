@@ -48,6 +48,8 @@ typedef struct nn_dw {
     const float *bias; /* [C] or NULL, not owned */
     size_t out_stride; /* floats between output pixels (>= C) */
     int tile;          /* output columns per tile (>= 1): nn_dw_tile */
+    int prefetch_out;  /* 1: prefetch the next output row for writing (an
+                          output in memory no step touched lately) */
     /* bound by nn_dw_run on its own copy */
     const float *x; /* input NHWC (pixels C floats apart), batch 1 */
     float *y;       /* output of row `row0` */

@@ -1912,6 +1912,7 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
             sp.sdw[i].H = last - first;
             sp.sdw[i].pad_top = top;
             sp.sdw[i].OH = r1 - r0;
+            sp.sdw[i].prefetch_out = 1; /* outputs in cold memory */
             continue;
         }
         if (st == xnn_status_success)
