@@ -2573,6 +2573,98 @@ static int run_ep(const char *json, int threads, const float *x,
     return rc;
 }
 
+/* A depthwise convolution whose output only a HardSwish reads (TF's
+ * pattern, the float16 1/6 and the exact one): on AVX-512 CPUs the own
+ * kernel applies the hard-swish to the values it stores and the
+ * HardSwish step is skipped (one step fewer than with
+ * SPATIA_NN_NO_DW_HS); against the naive reference and, with the
+ * model's float16 1/6 (the unfused HardSwish then runs the same C
+ * arithmetic), bit for bit the unfused run. 3x3 and 5x5, strides 1 and
+ * 2, a masked channel block, 1 and 2 threads. */
+TEST(depthwise_hardswish_epilogue)
+{
+    static const struct {
+        int H, W, C, k, s, exact;
+        const char *act;
+    } cases[] = {
+        {9, 37, 24, 3, 1, 0, NULL},
+        {12, 20, 40, 5, 2, 0, "Relu6"},
+        {7, 19, 16, 3, 2, 1, NULL},
+        {10, 33, 72, 5, 1, 0, NULL},
+    };
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
+        const int k = cases[ci].k, sd = cases[ci].s;
+        const int OH = same_out(H, sd), OW = same_out(W, sd);
+        const size_t n = (size_t)OH * OW * C;
+        const float k6 =
+            cases[ci].exact ? 1.0f / 6.0f : 0.1666259765625f; /* float16 */
+        float *x = malloc((size_t)H * W * C * sizeof *x);
+        float *w = malloc((size_t)k * k * C * sizeof *w);
+        float *b = malloc(C * sizeof *b), *ref = malloc(n * sizeof *ref);
+        float *got = malloc(n * sizeof *got), *un = malloc(n * sizeof *un);
+        ASSERT(x && w && b && ref && got && un);
+        tm_fill(x, (size_t)H * W * C, 330 + (uint32_t)ci, -2, 2);
+        tm_fill(w, (size_t)k * k * C, 340 + (uint32_t)ci, -1, 1);
+        tm_fill(b, (size_t)C, 350 + (uint32_t)ci, -2, 2);
+        const char *act = cases[ci].act;
+        int pad[4];
+        same_pad(H, k, sd, 1, &pad[0], &pad[1]);
+        same_pad(W, k, sd, 1, &pad[2], &pad[3]);
+        ref_conv(x, 1, H, W, C, w, k, k, C, 1, b, sd, sd, 1, 1, pad, OH, OW,
+                 act ? 0 : -INFINITY, act ? 6 : INFINITY, ref);
+        for (size_t i = 0; i < n; i++) {
+            float v = ref[i], t = v + 3.0f;
+            t = t < 0 ? 0 : (t > 6 ? 6 : t);
+            ref[i] = (v * k6) * t;
+        }
+        int xs[4] = {1, H, W, C}, ws[4] = {k, k, C, 1}, bs[1] = {C};
+        char at[1024];
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w", 4, ws, w);
+        tm_const_f(&m, "b", 1, bs, b);
+        tm_scalar_f(&m, "c6", k6);
+        tm_scalar_f(&m, "c3", 3.0f);
+        tm_node(&m, "dw", "FusedDepthwiseConv2dNative", "x,w,b",
+                conv_attrs(at, sizeof at, sd, sd, 1, 1, "SAME", NULL,
+                           "BiasAdd", act));
+        tm_node(&m, "hs/mul", "Mul", "dw,c6", "");
+        tm_node(&m, "hs/add", "AddV2", "dw,c3", "");
+        tm_node(&m, "hs/relu6", "Relu6", "hs/add", "");
+        tm_node(&m, "y", "Mul", "hs/mul,hs/relu6", "");
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        for (int threads = 1; threads <= 2; threads++) {
+            spatia_nn_info fi, ui;
+            ASSERT_OK(run_info(json, threads, x, "y", got, n, &fi));
+            setenv("SPATIA_NN_NO_DW_HS", "1", 1);
+            int rc = run_info(json, threads, x, "y", un, n, &ui);
+            unsetenv("SPATIA_NN_NO_DW_HS");
+            ASSERT_OK(rc);
+            double e = rel_err(got, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu, %d threads: error %g", ci, threads,
+                       e);
+            if (!nn_dw_available() || !nn_dw_preferred(C, k, k, sd, sd))
+                continue;
+            ASSERT_MSG(fi.steps == ui.steps - 1, "case %zu: steps %d vs %d", ci,
+                       fi.steps, ui.steps);
+            if (!cases[ci].exact)
+                ASSERT_MSG(!memcmp(got, un, n * sizeof *got),
+                           "case %zu, %d threads: not bit-identical", ci,
+                           threads);
+        }
+        tm_free(&m);
+        free(x);
+        free(w);
+        free(b);
+        free(ref);
+        free(got);
+        free(un);
+    }
+}
+
 /* A 1x1 convolution (bias, Relu6 or none) whose output only a HardSwish
  * reads (TF's pattern with the float16 1/6 and with the exact one): on
  * AVX-512 CPUs the own kernel applies the hard-swish in its store and the
@@ -2912,4 +3004,5 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
           T(pointwise_own_kernel), T(pointwise_hardswish_epilogue),
+          T(depthwise_hardswish_epilogue),
           T(pointwise_residual_epilogue), T(mean_summed_by_producers))

@@ -620,6 +620,30 @@ static int pw_ep_kind(const nn_graph *g, const nn_plan *p, int s,
     return PW_EP_ADD;
 }
 
+/* Can the depthwise convolution at step s run on the own kernel on its
+ * own with the HardSwish of step s + 1 applied as it stores (dw_hs)? The
+ * own kernel must take it (as own_dw decides), its output must be an
+ * arena tensor read only by that HardSwish, whose output has its shape. */
+static int dw_hs_pair(const nn_graph *g, int s)
+{
+    const nn_node *d = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
+    if (d->op != NN_OP_DWCONV2D || h->op != NN_OP_HARDSWISH ||
+        d->nout != 1 || h->in[0] != d->out[0])
+        return 0;
+    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
+    const nn_tensor *u = &g->t[h->out[0]];
+    const nn_shape *ws = &g->t[d->in[1]].shape;
+    return ws->d[3] == 1 && x->dtype == NN_F32 && x->store != NN_STORE_VIEW &&
+           x->shape.rank == 4 && x->shape.d[0] == 1 &&
+           (!d->a.has_act || d->a.act_min < d->a.act_max) &&
+           nn_dw_preferred(x->shape.d[3], ws->d[0], ws->d[1], d->a.stride[0],
+                           d->a.stride[1]) &&
+           nn_dw_available() && t->nuse == 1 && !pinned(g, d->out[0]) &&
+           t->store == NN_STORE_ARENA && u->dtype == NN_F32 &&
+           (u->store == NN_STORE_ARENA || u->store == NN_STORE_VIEW) &&
+           same_shape(&u->shape, &t->shape) && !getenv("SPATIA_NN_NO_DW_HS");
+}
+
 /* Is step s already part of a fused group planned so far: the first or
  * second step of a strip, expand, dwpw, stem + HardSwish or 1x1 epilogue
  * pair, or the Sigmoid run inside a strip pair? The per-step arrays not
@@ -627,12 +651,12 @@ static int pw_ep_kind(const nn_graph *g, const nn_plan *p, int s,
  * into one group at most. */
 static int in_fusion(const nn_plan *p, int s)
 {
-    const unsigned char *pairs[3] = {p->dwpw, p->stem_hs, p->pw_ep};
+    const unsigned char *pairs[4] = {p->dwpw, p->stem_hs, p->pw_ep, p->dw_hs};
     for (int q = s > 0 ? s - 1 : 0; q <= s; q++) {
         if ((p->strip_rows && p->strip_rows[q]) ||
             (p->expand_rows && p->expand_rows[q]))
             return 1;
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < 4; k++)
             if (pairs[k] && pairs[k][q])
                 return 1;
     }
@@ -867,6 +891,26 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             nn_tensor *r = &g->t[root_of(g, h->out[0])];
             if (r->store == NN_STORE_ARENA && r->first > s + 1)
                 r->first = s + 1;
+        }
+        /* own depthwise convolution + the HardSwish that alone reads it:
+         * the HardSwish output is written at step s; the depthwise output
+         * gets no bytes */
+        p->dw_hs = calloc((size_t)end + 1, 1);
+        if (!p->dw_hs)
+            goto out;
+        for (int s = 0; s + 1 < end; s++) {
+            if (in_fusion(p, s) || in_fusion(p, s + 1) || p->fold[s] ||
+                p->fold[s + 1] || !dw_hs_pair(g, s))
+                continue;
+            p->dw_hs[s] = 1;
+            const nn_node *d = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
+            nn_tensor *t = &g->t[d->out[0]];
+            t->store = NN_STORE_NONE;
+            t->first = t->last = -1;
+            nn_tensor *r = &g->t[root_of(g, h->out[0])];
+            if (r->store == NN_STORE_ARENA && r->first > s)
+                r->first = s;
+            s++;
         }
         /* 1x1 convolution + HardSwish / residual Add in the kernel's
          * store (pw_ep_kind): the second step's output is written at step
@@ -2239,14 +2283,23 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             }
         }
         if (!portable && n->op == NN_OP_DWCONV2D) {
-            const nn_tensor *y = &g->t[n->out[0]];
+            const int hs = p->dw_hs && p->dw_hs[s];
+            const nn_node *h = hs ? &g->n[p->steps[s + 1].node] : NULL;
+            const nn_tensor *y = &g->t[hs ? h->out[0] : n->out[0]];
             int nomem = 0;
             st->dw = own_dw(g, n,
                             y->store == NN_STORE_VIEW ? (size_t)y->row_stride
                                                       : (size_t)y->shape.d[3],
                             &nomem);
-            if (nomem)
+            if (nomem || (hs && !st->dw)) /* dw_hs_pair checked own_dw's rule */
                 return SPATIA_NOMEM;
+            if (hs) {
+                st->dw->hardswish = 1;
+                st->dw->hs_scale = h->a.hs_scale;
+                st->out[0] = p->steps[s + 1].out[0];
+                p->steps[s + 1].skip = 1;
+                s++;
+            }
             if (st->dw)
                 continue;
         }
@@ -2466,6 +2519,7 @@ void nn_plan_free(nn_plan *p)
     free(p->expand_rows);
     free(p->stem_hs);
     free(p->pw_ep);
+    free(p->dw_hs);
     free(p->dwpw);
     free(p->strip_sig);
     free(p->fold);

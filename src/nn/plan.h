@@ -121,6 +121,11 @@ typedef struct nn_plan {
     /* stem_hs[s]: step s (own stem convolution) also applies the
      * HardSwish of step s + 1, which is skipped; sized nsteps */
     unsigned char *stem_hs;
+    /* dw_hs[s]: step s (depthwise convolution on the own kernel, on its
+     * own) also applies the HardSwish of step s + 1 (the only reader of
+     * its output, which gets no bytes) to the values it stores; step s + 1
+     * is skipped; sized nsteps */
+    unsigned char *dw_hs;
     /* pw_ep[s] = PW_EP_HS / PW_EP_ADD: step s (1x1 convolution on the own
      * kernel) also applies the HardSwish / residual Add of step s + 1 (the
      * only reader of its output, which gets no bytes) in its store; step
