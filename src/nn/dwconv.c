@@ -105,16 +105,6 @@ DW_INLINE void dw_checked(const nn_dw *p, int iy0, float *yrow, int from,
     }
 }
 
-/* Hard-swish over the n clamped pixels stored at y (out_stride apart). */
-static DW_TARGET __attribute__((noinline)) void
-dw_hardswish(const nn_dw *p, float *y, int n, __mmask16 m)
-{
-    for (int j = 0; j < n; j++) {
-        float *q = y + (size_t)j * p->out_stride;
-        dw_store(q, m, nn_hardswish512(dw_load(m, q), p->hs_scale));
-    }
-}
-
 /* N consecutive output pixels from column ox of the row whose window
  * starts at input row iy0, window rows [kya, kyb) (the others fall in the
  * padding); acc starts from the bias. Each input vector loaded feeds every
@@ -160,13 +150,27 @@ DW_INLINE void dw_group(const nn_dw *p, int iy0, int kya, int kyb, int ox,
         }
     }
     float *yp = yrow + (size_t)ox * p->out_stride + c0;
+    /* the constants are made only now (held over the loops above they
+     * would take registers from the filter and the accumulators) */
+    __asm__ volatile("" ::: "memory");
     const __m512 lo = _mm512_set1_ps(p->lo), hi = _mm512_set1_ps(p->hi);
+    if (p->hardswish) {
+        const __m512 k = _mm512_set1_ps(p->hs_scale);
+        const __m512 three = _mm512_set1_ps(3.0f), six = _mm512_set1_ps(6.0f);
+#pragma GCC unroll 16
+        for (int j = 0; j < N; j++) {
+            const __m512 v = _mm512_min_ps(_mm512_max_ps(acc[j], lo), hi);
+            __m512 t = _mm512_add_ps(v, three);
+            t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), six);
+            dw_store(yp + j * p->out_stride, m,
+                     _mm512_mul_ps(_mm512_mul_ps(v, k), t));
+        }
+        return;
+    }
 #pragma GCC unroll 16
     for (int j = 0; j < N; j++)
         dw_store(yp + j * p->out_stride, m,
                  _mm512_min_ps(_mm512_max_ps(acc[j], lo), hi));
-    if (p->hardswish) /* on the stored values: no constants live above */
-        dw_hardswish(p, yp, N, m);
 }
 
 /* A group of N at ox: unchecked when its windows lie inside the image's
