@@ -1521,6 +1521,7 @@ typedef struct strip_parts {
     nn_pw *pw;
     long *pw_m;
     size_t *pw_off;
+    size_t *carry;
     float *gmem;
 } strip_parts;
 
@@ -1536,6 +1537,7 @@ static void strip_parts_free(strip_parts *sp)
     free_pw(sp->pw);
     free(sp->pw_m);
     free(sp->pw_off);
+    free(sp->carry);
     nn_free_aligned(sp->gmem);
 }
 
@@ -1927,6 +1929,10 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
         sp.pw = own_pw(g, c, (size_t)CT, 0, &nomem);
     if (nomem || strip_pw_parts(&sp, g, c, n, ci, CT))
         goto fail;
+    if (sp.pw && !getenv("SPATIA_NN_NO_CARRY") &&
+        !(sp.carry = calloc((size_t)2 * n, sizeof *sp.carry)))
+        goto fail;
+    int prev_first = 0, prev_last = 0;
     const size_t buf = strip_buf(((size_t)(rows - 1) * sh + eff) * W * CT);
     const int groups = strip_groups(p, n, buf, nn_shape_elems(&t->shape));
     pthreadpool_t pool = groups > 1 ? NULL : p->pool;
@@ -1944,8 +1950,20 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
             break;
         }
         if (sp.pw) { /* the own 1x1 kernel: input rows [first, last) */
-            sp.pw_m[i] = (long)(last - first) * W;
-            sp.pw_off[i] = (size_t)first * W * ci;
+            int from = first;
+            if (sp.carry && i > 0 &&
+                group_of(i, n, groups) == group_of(i - 1, n, groups) &&
+                prev_last > first && first >= prev_first) {
+                /* rows [first, prev_last) are in the buffer already, at
+                 * row first - prev_first: moved, not recomputed */
+                sp.carry[2 * i] = (size_t)(first - prev_first) * W * CT;
+                sp.carry[2 * i + 1] = (size_t)(prev_last - first) * W * CT;
+                from = prev_last;
+            }
+            sp.pw_m[i] = (long)(last - from) * W;
+            sp.pw_off[i] = (size_t)from * W * ci;
+            prev_first = first;
+            prev_last = last;
         } else {
             st = xnn_create_convolution2d_nhwc_f32(
                 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, (size_t)ci, (size_t)CT,
@@ -1991,6 +2009,7 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     sd->spw = sp.pw;
     sd->spw_m = sp.pw_m;
     sd->spw_off = sp.pw_off;
+    sd->carry = sp.carry;
     sd->gmem = sp.gmem;
     sd->strips = sp.ops;
     sd->nstrips = n;
@@ -2367,9 +2386,13 @@ static int run_strips(const nn_graph *g, const nn_plan *p, int s, int from,
     for (int i = from; i < to; i++) {
         float *bp = (st->gmem ? st->gmem : (float *)sd->out[0]) +
                     (size_t)k * st->strip_buf;
-        if (st->expand && st->spw) /* the own 1x1 kernel */
-            nn_pw_run_m(st->spw, (const float *)sd->in[0] + st->spw_off[i], bp,
-                        st->spw_m[i], pool);
+        if (st->expand && st->spw) { /* the own 1x1 kernel */
+            const size_t kept = st->carry ? st->carry[2 * i + 1] : 0;
+            if (kept)
+                memmove(bp, bp + st->carry[2 * i], kept * sizeof *bp);
+            nn_pw_run_m(st->spw, (const float *)sd->in[0] + st->spw_off[i],
+                        bp + kept, st->spw_m[i], pool);
+        }
         else if (st->expand && xnn_run_operator(st->strips[2 * i], pool) !=
                                    xnn_status_success)
             return -1;
@@ -2508,6 +2531,7 @@ void nn_plan_free(nn_plan *p)
         free_pw(p->steps[s].spw);
         free(p->steps[s].spw_m);
         free(p->steps[s].spw_off);
+        free(p->steps[s].carry);
         nn_dwpw_free(p->steps[s].dwpw);
         free(p->steps[s].dwpw);
         free(p->steps[s].stem);

@@ -68,6 +68,12 @@ typedef struct nn_step {
     nn_pw *spw;
     long *spw_m;
     size_t *spw_off;
+    /* expand strips on the own 1x1 kernel: the input rows strip i shares
+     * with strip i - 1 of the same group are moved to the start of the
+     * buffer instead of recomputed: carry[2i] is their float offset in the
+     * buffer, carry[2i+1] their floats (0: none; the 1x1 kernel then
+     * writes after them); owned, 2 * nstrips, or NULL */
+    size_t *carry;
     /* own fused depthwise + small 1x1 kernel (dwpw.h) of this 1x1 step and
      * the depthwise step before it (skipped), owned */
     nn_dwpw *dwpw;
