@@ -1488,6 +1488,84 @@ TEST(strip_peak_topk)
     }
 }
 
+/* Two heads on one input, CenterNet's cls and wh: a depthwise -> 1x1
+ * strip pair (into 24 channels) and a fused depthwise + 1x1 pair (into 4)
+ * with the same 3x3 window. The second runs inside the first one's
+ * strips on the rows just read (one step fewer than with
+ * SPATIA_NN_NO_CO_DWPW); both outputs bit for bit those of the separate
+ * run and the reference; 1 and 2 threads (strip groups). */
+TEST(dwpw_inside_strips)
+{
+    enum { H = 24, W = 20, C = 32, NA = 24, NB = 4 };
+    static float x[H * W * C], wa[9 * C], ba[C], wb[9 * C], bb[C];
+    static float pa[C * NA], qa[NA], pb[C * NB], qb[NB];
+    static float mid[H * W * C], ra[H * W * NA], rb[H * W * NB];
+    static float ga[H * W * NA], gb[H * W * NB], ua[H * W * NA],
+        ub[H * W * NB];
+    tm_fill(x, sizeof x / 4, 600, -1, 1);
+    tm_fill(wa, sizeof wa / 4, 601, -1, 1);
+    tm_fill(ba, sizeof ba / 4, 602, -1, 1);
+    tm_fill(wb, sizeof wb / 4, 603, -1, 1);
+    tm_fill(bb, sizeof bb / 4, 604, -1, 1);
+    tm_fill(pa, sizeof pa / 4, 605, -0.3f, 0.3f);
+    tm_fill(qa, sizeof qa / 4, 606, -1, 1);
+    tm_fill(pb, sizeof pb / 4, 607, -0.3f, 0.3f);
+    tm_fill(qb, sizeof qb / 4, 608, -1, 1);
+    const int pad[4] = {1, 1, 1, 1}, pad0[4] = {0};
+    ref_conv(x, 1, H, W, C, wa, 3, 3, C, 1, ba, 1, 1, 1, 1, pad, H, W,
+             -INFINITY, INFINITY, mid);
+    ref_conv(mid, 1, H, W, C, pa, 1, 1, NA, 0, qa, 1, 1, 1, 1, pad0, H, W,
+             -INFINITY, INFINITY, ra);
+    ref_conv(x, 1, H, W, C, wb, 3, 3, C, 1, bb, 1, 1, 1, 1, pad, H, W,
+             -INFINITY, INFINITY, mid);
+    ref_conv(mid, 1, H, W, C, pb, 1, 1, NB, 0, qb, 1, 1, 1, 1, pad0, H, W,
+             -INFINITY, INFINITY, rb);
+    int xs[4] = {1, H, W, C}, dws[4] = {3, 3, C, 1}, cs[1] = {C};
+    int pas[4] = {1, 1, C, NA}, nas[1] = {NA}, pbs[4] = {1, 1, C, NB},
+        nbs[1] = {NB};
+    char a1[1024], a2[1024];
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "wa", 4, dws, wa);
+    tm_const_f(&m, "ba", 1, cs, ba);
+    tm_const_f(&m, "wb", 4, dws, wb);
+    tm_const_f(&m, "bb", 1, cs, bb);
+    tm_const_f(&m, "pa", 4, pas, pa);
+    tm_const_f(&m, "qa", 1, nas, qa);
+    tm_const_f(&m, "pb", 4, pbs, pb);
+    tm_const_f(&m, "qb", 1, nbs, qb);
+    conv_attrs(a1, sizeof a1, 1, 1, 1, 1, "SAME", NULL, "BiasAdd", NULL);
+    conv_attrs(a2, sizeof a2, 1, 1, 1, 1, "VALID", NULL, "BiasAdd", NULL);
+    tm_node(&m, "da", "FusedDepthwiseConv2dNative", "x,wa,ba", a1);
+    tm_node(&m, "ya", "_FusedConv2D", "da,pa,qa", a2);
+    tm_node(&m, "db", "FusedDepthwiseConv2dNative", "x,wb,bb", a1);
+    tm_node(&m, "yb", "_FusedConv2D", "db,pb,qb", a2);
+    tm_output(&m, "ya");
+    tm_output(&m, "yb");
+    const char *json = tm_write(&m);
+    ASSERT(json != NULL);
+    for (int threads = 1; threads <= 2; threads++) {
+        int sa, sb, ta, tb;
+        ASSERT_OK(run_named(json, threads, 1, x, "ya", ga, H * W * NA, &sa));
+        ASSERT_OK(run_named(json, threads, 1, x, "yb", gb, H * W * NB, &sb));
+        setenv("SPATIA_NN_NO_CO_DWPW", "1", 1);
+        int rc = run_named(json, threads, 1, x, "ya", ua, H * W * NA, &ta);
+        if (!rc)
+            rc = run_named(json, threads, 1, x, "yb", ub, H * W * NB, &tb);
+        unsetenv("SPATIA_NN_NO_CO_DWPW");
+        ASSERT_OK(rc);
+        ASSERT_MSG(rel_err(ga, ra, H * W * NA) <= 1e-5, "threads %d", threads);
+        ASSERT_MSG(rel_err(gb, rb, H * W * NB) <= 1e-5, "threads %d", threads);
+        ASSERT(!memcmp(ga, ua, sizeof ga));
+        ASSERT(!memcmp(gb, ub, sizeof gb));
+        if (nn_dw_available() && nn_pw_available())
+            ASSERT_MSG(sa == ta - 1, "threads %d: %d steps, %d apart", threads,
+                       sa, ta);
+    }
+    tm_free(&m);
+}
+
 /* A squeeze-excite gate x * g (g [1,1,1,C], a second input here) read
  * only by two depthwise convolutions, one of a fused pair into 3 channels
  * and one of a strip pair into 24 (strip_kb = 1), is folded into their
@@ -3001,6 +3079,7 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(depthwise_own_kernel_direct), T(depthwise_into_concat_view),
           T(pointwise_depthwise_strips), T(topk_long_row),
           T(topk_long_row_chunks), T(strip_peak_topk),
+          T(dwpw_inside_strips),
           T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
           T(pointwise_own_kernel), T(pointwise_hardswish_epilogue),

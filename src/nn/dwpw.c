@@ -81,6 +81,7 @@ typedef struct dp_ctx {
     const nn_dwpw *p;
     const float *x;
     float *y;
+    int row0;
 } dp_ctx;
 
 /* [sum(a), sum(b), sum(c), sum(d)] */
@@ -350,22 +351,32 @@ static DP_TARGET void dp_row(const nn_dwpw *p, const float *x, float *y, int oy)
 static void dp_task(void *ctx, size_t i)
 {
     const dp_ctx *c = ctx;
-    dp_row(c->p, c->x, c->y, (int)i);
+    dp_row(c->p, c->x, c->y, c->row0 + (int)i);
 }
 
 #endif
 
-void nn_dwpw_run(const nn_dwpw *p, const float *x, float *y,
-                 struct pthreadpool *pool)
+void nn_dwpw_run_rows(const nn_dwpw *p, const float *x, float *y, int r0,
+                      int r1, struct pthreadpool *pool)
 {
 #ifdef DP_X86
-    dp_ctx c = {p, x, y};
-    if (p->OH > 0)
-        nn_run_tasks(pool, dp_task, &c, (size_t)p->OH);
+    dp_ctx c = {p, x, y, r0 < 0 ? 0 : r0};
+    if (r1 > p->OH)
+        r1 = p->OH;
+    if (r1 > c.row0)
+        nn_run_tasks(pool, dp_task, &c, (size_t)(r1 - c.row0));
 #else
     (void)p;
     (void)x;
     (void)y;
+    (void)r0;
+    (void)r1;
     (void)pool;
 #endif
+}
+
+void nn_dwpw_run(const nn_dwpw *p, const float *x, float *y,
+                 struct pthreadpool *pool)
+{
+    nn_dwpw_run_rows(p, x, y, 0, p->OH, pool);
 }

@@ -69,4 +69,9 @@ struct pthreadpool;
 void nn_dwpw_run(const nn_dwpw *p, const float *x, float *y,
                  struct pthreadpool *pool);
 
+/* Output rows [r0, r1) only (clipped to [0, OH)), otherwise as
+ * nn_dwpw_run. */
+void nn_dwpw_run_rows(const nn_dwpw *p, const float *x, float *y, int r0,
+                      int r1, struct pthreadpool *pool);
+
 #endif

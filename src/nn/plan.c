@@ -653,6 +653,30 @@ static int dw_hs_pair(const nn_graph *g, int s)
            same_shape(&u->shape, &t->shape) && !getenv("SPATIA_NN_NO_DW_HS");
 }
 
+/* Can the dwpw pair at w (dwpw_pair) run inside the strips of the strip
+ * pair at s (strip_rows)? Its depthwise must read the same tensor with
+ * the same window, strides, dilations and padding into an output of the
+ * same height and width, both folded from the same gate or neither: then
+ * strip i's input rows are exactly those its output rows need. */
+static int co_dwpw_ok(const nn_graph *g, const nn_plan *p, int s, int w)
+{
+    const nn_node *a = &g->n[g->order[s]], *b = &g->n[g->order[w]];
+    const nn_shape *wa = &g->t[a->in[1]].shape, *wb = &g->t[b->in[1]].shape;
+    const nn_shape *ya = &g->t[a->out[0]].shape, *yb = &g->t[b->out[0]].shape;
+    if (a->in[0] != b->in[0] || p->fold[s] != p->fold[w] ||
+        wa->d[0] != wb->d[0] || wa->d[1] != wb->d[1] || ya->rank != 4 ||
+        yb->rank != 4 || ya->d[1] != yb->d[1] || ya->d[2] != yb->d[2])
+        return 0;
+    for (int k = 0; k < 2; k++)
+        if (a->a.stride[k] != b->a.stride[k] ||
+            a->a.dilation[k] != b->a.dilation[k])
+            return 0;
+    for (int k = 0; k < 4; k++)
+        if (a->a.pad[k] != b->a.pad[k])
+            return 0;
+    return 1;
+}
+
 /* Is step s already part of a fused group planned so far: the first or
  * second step of a strip, expand, dwpw, stem + HardSwish or 1x1 epilogue
  * pair, or the Sigmoid run inside a strip pair? The per-step arrays not
@@ -888,6 +912,26 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
         if (!p->fold)
             goto out;
         plan_folds(g, p);
+        /* a dwpw pair run inside the strips of an earlier strip pair over
+         * the same input (co_dwpw_ok): its output is written from the
+         * strip step on */
+        p->co_dwpw = calloc((size_t)end + 1, sizeof *p->co_dwpw);
+        if (!p->co_dwpw)
+            goto out;
+        for (int s = 0; s + 1 < end && !getenv("SPATIA_NN_NO_CO_DWPW"); s++) {
+            if (!p->strip_rows[s])
+                continue;
+            for (int w = s + 2; w + 1 < end; w++) {
+                if (!p->dwpw[w] || !co_dwpw_ok(g, p, s, w))
+                    continue;
+                p->co_dwpw[s] = w + 1;
+                const nn_node *c = &g->n[g->order[w + 1]];
+                nn_tensor *r = &g->t[root_of(g, c->out[0])];
+                if (r->store == NN_STORE_ARENA && r->first > s + 1)
+                    r->first = s + 1;
+                break;
+            }
+        }
         /* a strip pair whose 1x1 output is read only by a Sigmoid: the
          * Sigmoid output is written at step s + 1 */
         p->strip_sig = calloc((size_t)end + 1, 1);
@@ -2361,6 +2405,15 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                 return SPATIA_NOMEM;
         }
     }
+    for (int s = 0; !portable && p->co_dwpw && s + 1 < p->nsteps; s++) {
+        const int w1 = p->co_dwpw[s];
+        nn_step *sc = &p->steps[s + 1];
+        if (w1 > 0 && sc->nstrips && !sc->expand && p->steps[w1].dwpw &&
+            !p->steps[w1].skip) {
+            sc->co = w1;
+            p->steps[w1].skip = 1;
+        }
+    }
     return portable ? SPATIA_OK : plan_mean_sums(g, p);
 }
 
@@ -2412,6 +2465,12 @@ static int run_strips(const nn_graph *g, const nn_plan *p, int s, int from,
                                       xnn_status_success) {
             return -1;
         }
+        if (st->co) { /* the dwpw pair on the rows just read */
+            const nn_step *cs = &p->steps[st->co];
+            const int r0 = i * st->strip_rows;
+            nn_dwpw_run_rows(cs->dwpw, cs->in[0], cs->out[0], r0,
+                             r0 + st->strip_rows, pool);
+        }
         if (st->spw && !st->expand)
             nn_pw_run_m(st->spw, bp, (float *)st->out[0] + st->spw_off[i],
                         st->spw_m[i], pool);
@@ -2446,6 +2505,15 @@ static void strip_task(void *arg, size_t k)
     c->failed[k] = run_strips(c->g, c->p, c->s, from, to, (int)k, NULL);
 }
 
+/* The filter of a folded step for this run's gate (nn_fold). */
+static void fold_refill(const nn_fold *f)
+{
+    for (int t = 0; t < f->taps; t++)
+        for (int c = 0; c < f->C; c++)
+            f->w[(size_t)t * f->stride + c] =
+                f->w0[(size_t)t * f->C + c] * f->gate[c];
+}
+
 int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
 {
     for (int s = 0; s < p->nsteps; s++) {
@@ -2454,13 +2522,10 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
         if (st->skip)
             continue;
         double t0 = profile ? now_s() : 0;
-        if (st->fold.w) {
-            const nn_fold *f = &st->fold;
-            for (int t = 0; t < f->taps; t++)
-                for (int c = 0; c < f->C; c++)
-                    f->w[(size_t)t * f->stride + c] =
-                        f->w0[(size_t)t * f->C + c] * f->gate[c];
-        }
+        if (st->fold.w)
+            fold_refill(&st->fold);
+        if (st->co && p->steps[st->co].fold.w)
+            fold_refill(&p->steps[st->co].fold);
         if (st->nstrips) {
             strip_ctx c = {g, p, s, {0}};
             if (st->ptk)
@@ -2556,6 +2621,7 @@ void nn_plan_free(nn_plan *p)
     free(p->dwpw);
     free(p->strip_sig);
     free(p->fold);
+    free(p->co_dwpw);
     nn_free_aligned(p->arena);
     if (p->pool)
         pthreadpool_destroy(p->pool);

@@ -101,6 +101,12 @@ typedef struct nn_step {
     unsigned char *tk;
     size_t tk_part;
     int ptk_src; /* > 0 on that PeakTopK step: the strip step it finishes */
+    /* strips of this 1x1 step: co > 0 is the step of a fused depthwise +
+     * small 1x1 pair (dwpw) whose depthwise has the same input and window
+     * as the strips' depthwise; it runs strip by strip right after that
+     * depthwise, on the input rows it just brought into cache, and step
+     * co is skipped (plan.c, co_dwpw) */
+    int co;
     /* Mean over H and W whose input's producers (own 1x1 kernel, own
      * resize) leave per-thread channel sums here: [threads][msum_stride],
      * owned; the step only adds the rows (plan.c, plan_mean_sums) */
@@ -150,6 +156,10 @@ typedef struct nn_plan {
      * or strip pair, or a 1x1 convolution on the own kernel) of the Mul
      * at step m, and reads x; sized nsteps */
     int *fold;
+    /* co_dwpw[s] = w + 1: the dwpw pair at w, w + 1 runs inside the strips
+     * of the pair at s, s + 1 (its output is written from step s + 1 on);
+     * 0: none; sized nsteps */
+    int *co_dwpw;
     size_t strip_bytes; /* budget of one strip of the intermediate */
 } nn_plan;
 
