@@ -1566,6 +1566,72 @@ TEST(dwpw_inside_strips)
     tm_free(&m);
 }
 
+/* MobileNetV3's first block: depthwise -> 1x1 -> + the block input, in
+ * row strips (strip_kb = 1) with the residual Add in the 1x1 kernel's
+ * store: one step fewer than with SPATIA_NN_NO_STRIP_EP (strips, then
+ * the Add), the same bits, the reference; the Add output must not share
+ * bytes with the block input, which later strips still read (an in-place
+ * Add would corrupt their halo rows). 1 and 2 threads, 16 and 24
+ * channels out. */
+TEST(strips_with_residual_add)
+{
+    enum { H = 40, W = 24, C = 16 };
+    static float x[H * W * C], w1[9 * C], b1[C], w2[C * C], b2[C];
+    static float mid[H * W * C], ref[H * W * C], got[H * W * C],
+        un[H * W * C];
+    static float xr[H * W * C];
+    tm_fill(x, sizeof x / 4, 620, -1, 1);
+    for (size_t i = 0; i < sizeof x / 4; i++) /* the block input: Relu6(x) */
+        xr[i] = x[i] < 0 ? 0 : x[i];
+    tm_fill(w1, sizeof w1 / 4, 621, -1, 1);
+    tm_fill(b1, sizeof b1 / 4, 622, -1, 1);
+    tm_fill(w2, sizeof w2 / 4, 623, -0.3f, 0.3f);
+    tm_fill(b2, sizeof b2 / 4, 624, -1, 1);
+    const int pad[4] = {1, 1, 1, 1}, pad0[4] = {0};
+    ref_conv(xr, 1, H, W, C, w1, 3, 3, C, 1, b1, 1, 1, 1, 1, pad, H, W, 0, 6,
+             mid);
+    ref_conv(mid, 1, H, W, C, w2, 1, 1, C, 0, b2, 1, 1, 1, 1, pad0, H, W,
+             -INFINITY, INFINITY, ref);
+    for (size_t i = 0; i < sizeof ref / 4; i++)
+        ref[i] += xr[i];
+    int xs[4] = {1, H, W, C}, d1[4] = {3, 3, C, 1}, d2[4] = {1, 1, C, C},
+        cs[1] = {C};
+    char a1[1024], a2[1024];
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w1", 4, d1, w1);
+    tm_const_f(&m, "b1", 1, cs, b1);
+    tm_const_f(&m, "w2", 4, d2, w2);
+    tm_const_f(&m, "b2", 1, cs, b2);
+    tm_node(&m, "xr", "Relu6", "x", ""); /* an arena tensor, not the input */
+    tm_node(&m, "dw", "FusedDepthwiseConv2dNative", "xr,w1,b1",
+            conv_attrs(a1, sizeof a1, 1, 1, 1, 1, "SAME", NULL, "BiasAdd",
+                       "Relu6"));
+    tm_node(&m, "pw", "_FusedConv2D", "dw,w2,b2",
+            conv_attrs(a2, sizeof a2, 1, 1, 1, 1, "VALID", NULL, "BiasAdd",
+                       NULL));
+    tm_node(&m, "y", "AddV2", "pw,xr", "");
+    tm_output(&m, "y");
+    const char *json = tm_write(&m);
+    ASSERT(json != NULL);
+    for (int threads = 1; threads <= 2; threads++) {
+        int sf = 0, su = 0;
+        ASSERT_OK(run_named(json, threads, 1, x, "y", got, H * W * C, &sf));
+        setenv("SPATIA_NN_NO_STRIP_EP", "1", 1);
+        int rc = run_named(json, threads, 1, x, "y", un, H * W * C, &su);
+        unsetenv("SPATIA_NN_NO_STRIP_EP");
+        ASSERT_OK(rc);
+        double e = rel_err(got, ref, H * W * C);
+        ASSERT_MSG(e <= 1e-5, "threads %d: error %g", threads, e);
+        ASSERT(!memcmp(got, un, sizeof got));
+        if (nn_dw_available() && nn_pw_available())
+            ASSERT_MSG(sf == su - 1, "threads %d: %d steps, %d apart", threads,
+                       sf, su);
+    }
+    tm_free(&m);
+}
+
 /* A squeeze-excite gate x * g (g [1,1,1,C], a second input here) read
  * only by two depthwise convolutions, one of a fused pair into 3 channels
  * and one of a strip pair into 24 (strip_kb = 1), is folded into their
@@ -3079,7 +3145,7 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(depthwise_own_kernel_direct), T(depthwise_into_concat_view),
           T(pointwise_depthwise_strips), T(topk_long_row),
           T(topk_long_row_chunks), T(strip_peak_topk),
-          T(dwpw_inside_strips),
+          T(dwpw_inside_strips), T(strips_with_residual_add),
           T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
           T(pointwise_own_kernel), T(pointwise_hardswish_epilogue),

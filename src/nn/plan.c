@@ -300,6 +300,21 @@ static const nn_tensor *strip_pair(const nn_graph *g, const nn_plan *p, int s,
     return t;
 }
 
+static int pw_ep_kind(const nn_graph *g, const nn_plan *p, int s, int *res);
+
+/* Does the strip pair at s also take the residual Add of step s + 2 in
+ * its 1x1 store (strip_ep)? The own 1x1 kernel must take the Add as an
+ * epilogue (pw_ep_kind) and the Add's residual must not be a tensor the
+ * strips still read (the depthwise input is read a row ahead). */
+static int strip_ep_ok(const nn_graph *g, const nn_plan *p, int s)
+{
+    int res = -1;
+    if (s + 2 >= g->norder || getenv("SPATIA_NN_NO_STRIP_EP") ||
+        pw_ep_kind(g, p, s + 1, &res) != PW_EP_ADD)
+        return 0;
+    return res >= 0;
+}
+
 /* Output rows per strip when step s (a depthwise convolution) and step
  * s + 1 (a 1x1 convolution reading only its output) can run as row strips,
  * else 0. Needs storage classes assigned; p->strip_bytes is the budget. */
@@ -316,8 +331,10 @@ static int strip_rows(const nn_graph *g, const nn_plan *p, int s)
         return 0;
     /* measured: only intermediates far larger than L2 gain (the 1x1
      * convolution then reads from cache); smaller ones lose a little to
-     * the extra operator calls */
-    if (row * (size_t)h < 16 * p->strip_bytes)
+     * the extra operator calls. With the residual Add in the strips
+     * (strip_ep_ok) half as large ones gain: the Add's pass goes too */
+    const size_t need = strip_ep_ok(g, p, s) ? 8 : 16;
+    if (row * (size_t)h < need * p->strip_bytes)
         return 0;
     size_t rows = p->strip_bytes / row;
     if (rows < 1)
@@ -331,6 +348,16 @@ static int strip_rows(const nn_graph *g, const nn_plan *p, int s)
     if (T > 1 && (size_t)h % T == 0 && !getenv("SPATIA_NN_STRIP_UNEVEN"))
         while (rows > 1 && ((size_t)h / T) % rows)
             rows--;
+    /* below 16 budgets only where each strip reads at most 1/4 more input
+     * rows than it advances: CenterNet's 256x256x16 3x3 pair (16-row
+     * strips, 18 rows read) gains, its 64x64x192 5x5 one (8-row strips,
+     * 12 read) lost 0.04-0.09 ms at 2 threads */
+    const size_t sh = (size_t)d->a.stride[0];
+    const size_t eff =
+        (size_t)(g->t[d->in[1]].shape.d[0] - 1) * (size_t)d->a.dilation[0] + 1;
+    if (row * (size_t)h < 16 * p->strip_bytes &&
+        ((rows - 1) * sh + eff) * 4 > rows * sh * 5)
+        return 0;
     return rows * 2 <= (size_t)h ? (int)rows : 0;
 }
 
@@ -693,7 +720,8 @@ static int in_fusion(const nn_plan *p, int s)
             if (pairs[k] && pairs[k][q])
                 return 1;
     }
-    return s > 1 && p->strip_sig && p->strip_sig[s - 2];
+    return s > 1 && ((p->strip_sig && p->strip_sig[s - 2]) ||
+                     (p->strip_ep && p->strip_ep[s - 2]));
 }
 
 /* Can the 1x1 convolution at step r, reading the gated product of
@@ -892,6 +920,24 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             }
             s++; /* a step is in one pair at most */
         }
+        /* strip pairs that also run the residual Add after them: the 1x1
+         * output gets no bytes, the Add output is written at step s + 1 */
+        p->strip_ep = calloc((size_t)end + 1, 1);
+        if (!p->strip_ep)
+            goto out;
+        for (int s = 0; s + 2 < end; s++) {
+            if (!p->strip_rows[s] || !strip_ep_ok(g, p, s))
+                continue;
+            p->strip_ep[s] = 1;
+            const nn_node *c = &g->n[g->order[s + 1]];
+            const nn_node *h = &g->n[g->order[s + 2]];
+            nn_tensor *t = &g->t[c->out[0]];
+            t->store = NN_STORE_NONE;
+            t->first = t->last = -1;
+            nn_tensor *r = &g->t[root_of(g, h->out[0])];
+            if (r->store == NN_STORE_ARENA && r->first > s + 1)
+                r->first = s + 1;
+        }
         /* own stem convolution + the HardSwish that alone reads it: the
          * HardSwish output is written at step s */
         p->stem_hs = calloc((size_t)end + 1, 1);
@@ -999,8 +1045,9 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
     for (int s = 0; s < g->norder; s++) {
         const nn_node *n = &g->n[g->order[s]];
         nn_tensor *o = &g->t[n->out[0]];
-        if (!is_elementwise(n->op) || o->store != NN_STORE_ARENA)
-            continue;
+        if (!is_elementwise(n->op) || o->store != NN_STORE_ARENA ||
+            (s > 1 && p->strip_ep && p->strip_ep[s - 2]))
+            continue; /* (strips read the residual rows a strip ahead) */
         for (int j = 0; j < n->nin; j++) {
             nn_tensor *x = &g->t[n->in[j]];
             nn_tensor *r = &g->t[root_of(g, n->in[j])];
@@ -1640,11 +1687,19 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
     sp.nops = 2 * n;
     if (!(sp.ops = calloc((size_t)sp.nops, sizeof *sp.ops)))
         goto fail;
+    const int ep = p->strip_ep && p->strip_ep[s];
+    const nn_node *h = ep ? &g->n[p->steps[s + 2].node] : NULL;
     sp.own = own_dw(g, d, (size_t)CT, &nomem);
     if (!nomem)
-        sp.pw = own_pw(g, c, ystride, 0, &nomem);
+        sp.pw = own_pw(g, c, ystride, ep, &nomem);
     if (nomem || strip_pw_parts(&sp, g, c, n, ci, CO))
         goto fail;
+    if (ep && !sp.pw) { /* strip_ep_ok checked that the kernel takes it */
+        rc = SPATIA_INTERNAL;
+        goto fail;
+    }
+    if (ep)
+        sp.pw->ep = PW_EP_ADD;
     const size_t buf = strip_buf((size_t)rows * OW * CT);
     const int groups = strip_groups(p, n, buf, nn_shape_elems(&t->shape));
     pthreadpool_t pool = groups > 1 ? NULL : p->pool;
@@ -1694,6 +1749,11 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
     }
     free(sp.ohwi);
     sd->skip = 1;
+    if (ep) { /* the Add: its output, its residual; the step is skipped */
+        sc->out[0] = p->steps[s + 2].out[0];
+        sc->res = p->steps[s + 2].in[h->in[0] == c->out[0]];
+        p->steps[s + 2].skip = 1;
+    }
     sc->spw = sp.pw;
     sc->spw_m = sp.pw_m;
     sc->spw_off = sp.pw_off;
@@ -2471,7 +2531,11 @@ static int run_strips(const nn_graph *g, const nn_plan *p, int s, int from,
             nn_dwpw_run_rows(cs->dwpw, cs->in[0], cs->out[0], r0,
                              r0 + st->strip_rows, pool);
         }
-        if (st->spw && !st->expand)
+        if (st->spw && !st->expand && st->res) /* + the residual Add */
+            nn_pw_run_mr(st->spw, bp, (float *)st->out[0] + st->spw_off[i],
+                         (const float *)st->res + st->spw_off[i], st->spw_m[i],
+                         pool);
+        else if (st->spw && !st->expand)
             nn_pw_run_m(st->spw, bp, (float *)st->out[0] + st->spw_off[i],
                         st->spw_m[i], pool);
         else if (xnn_run_operator(st->strips[2 * i + 1], pool) !=
@@ -2618,6 +2682,7 @@ void nn_plan_free(nn_plan *p)
     free(p->stem_hs);
     free(p->pw_ep);
     free(p->dw_hs);
+    free(p->strip_ep);
     free(p->dwpw);
     free(p->strip_sig);
     free(p->fold);

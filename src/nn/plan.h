@@ -133,6 +133,12 @@ typedef struct nn_plan {
     /* stem_hs[s]: step s (own stem convolution) also applies the
      * HardSwish of step s + 1, which is skipped; sized nsteps */
     unsigned char *stem_hs;
+    /* strip_ep[s]: the strip pair at s, s + 1 also runs the residual Add
+     * of step s + 2 (the only reader of the 1x1 output, which gets no
+     * bytes) in the own 1x1 kernel's store (PW_EP_ADD); step s + 2 is
+     * skipped; its output never shares bytes with its inputs; sized
+     * nsteps */
+    unsigned char *strip_ep;
     /* dw_hs[s]: step s (depthwise convolution on the own kernel, on its
      * own) also applies the HardSwish of step s + 1 (the only reader of
      * its output, which gets no bytes) to the values it stores; step s + 1

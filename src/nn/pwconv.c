@@ -481,3 +481,11 @@ void nn_pw_run_m(const nn_pw *p, const float *x, float *y, long M,
     q.M = M < 1 ? 1 : (M > p->M ? p->M : M);
     nn_pw_run(&q, x, y, pool);
 }
+
+void nn_pw_run_mr(const nn_pw *p, const float *x, float *y, const float *r,
+                  long M, struct pthreadpool *pool)
+{
+    nn_pw q = *p;
+    q.M = M < 1 ? 1 : (M > p->M ? p->M : M);
+    nn_pw_run_r(&q, x, y, r, pool);
+}

@@ -112,4 +112,8 @@ void nn_pw_run_r(const nn_pw *p, const float *x, float *y, const float *r,
 void nn_pw_run_m(const nn_pw *p, const float *x, float *y, long M,
                  struct pthreadpool *pool);
 
+/* nn_pw_run_m with the residual r of PW_EP_ADD (see nn_pw_run_r). */
+void nn_pw_run_mr(const nn_pw *p, const float *x, float *y, const float *r,
+                  long M, struct pthreadpool *pool);
+
 #endif
