@@ -1404,8 +1404,8 @@ static int run_topk(const char *json, int threads, int off, const float *x,
  * peak windows, 1 and 2 threads (2 strip groups). */
 TEST(strip_peak_topk)
 {
-    static const dwpw_case c = {40, 24, 16, 3, 1, 1, 24, "SAME", {0},
-                                NULL, NULL, 1, 1};
+    static const dwpw_case c = {40,     24,  16,   3,    1, 1, 24,
+                                "SAME", {0}, NULL, NULL, 1, 1};
     enum { K = 60 };
     static float x[MAXN], ref[MAXN], mid[MAXN], pk[MAXN];
     static float v[2][K], ix[2][K], rv[K], ri[K];
@@ -1500,8 +1500,7 @@ TEST(dwpw_inside_strips)
     static float x[H * W * C], wa[9 * C], ba[C], wb[9 * C], bb[C];
     static float pa[C * NA], qa[NA], pb[C * NB], qb[NB];
     static float mid[H * W * C], ra[H * W * NA], rb[H * W * NB];
-    static float ga[H * W * NA], gb[H * W * NB], ua[H * W * NA],
-        ub[H * W * NB];
+    static float ga[H * W * NA], gb[H * W * NB], ua[H * W * NA], ub[H * W * NB];
     tm_fill(x, sizeof x / 4, 600, -1, 1);
     tm_fill(wa, sizeof wa / 4, 601, -1, 1);
     tm_fill(ba, sizeof ba / 4, 602, -1, 1);
@@ -1577,8 +1576,7 @@ TEST(strips_with_residual_add)
 {
     enum { H = 40, W = 24, C = 16 };
     static float x[H * W * C], w1[9 * C], b1[C], w2[C * C], b2[C];
-    static float mid[H * W * C], ref[H * W * C], got[H * W * C],
-        un[H * W * C];
+    static float mid[H * W * C], ref[H * W * C], got[H * W * C], un[H * W * C];
     static float xr[H * W * C];
     tm_fill(x, sizeof x / 4, 620, -1, 1);
     for (size_t i = 0; i < sizeof x / 4; i++) /* the block input: Relu6(x) */
@@ -1608,9 +1606,9 @@ TEST(strips_with_residual_add)
     tm_node(&m, "dw", "FusedDepthwiseConv2dNative", "xr,w1,b1",
             conv_attrs(a1, sizeof a1, 1, 1, 1, 1, "SAME", NULL, "BiasAdd",
                        "Relu6"));
-    tm_node(&m, "pw", "_FusedConv2D", "dw,w2,b2",
-            conv_attrs(a2, sizeof a2, 1, 1, 1, 1, "VALID", NULL, "BiasAdd",
-                       NULL));
+    tm_node(
+        &m, "pw", "_FusedConv2D", "dw,w2,b2",
+        conv_attrs(a2, sizeof a2, 1, 1, 1, 1, "VALID", NULL, "BiasAdd", NULL));
     tm_node(&m, "y", "AddV2", "pw,xr", "");
     tm_output(&m, "y");
     const char *json = tm_write(&m);
@@ -1815,8 +1813,8 @@ TEST(se_gate_folded_into_pointwise)
         int K, N, bias, add, other, swap;
         const char *act;
     } cases[] = {
-        {20, 24, 1, 0, 0, 0, "Relu"}, {37, 32, 0, 1, 0, 1, NULL},
-        {37, 24, 1, 1, 0, 0, NULL},   {20, 88, 1, 1, 0, 1, "Relu"},
+        {20, 24, 1, 0, 0, 0, "Relu"},  {37, 32, 0, 1, 0, 1, NULL},
+        {37, 24, 1, 1, 0, 0, NULL},    {20, 88, 1, 1, 0, 1, "Relu"},
         {20, 32, 1, 0, 1, 0, "Relu6"},
     };
     static float x[H * W * KMAX], gin[2][KMAX], res[H * W * NMAX];
@@ -1851,9 +1849,9 @@ TEST(se_gate_folded_into_pointwise)
                     conv_attrs(a, sizeof a, 1, 1, 1, 1, "VALID", NULL,
                                "BiasAdd", cases[ci].act));
         else
-            tm_node(&m, cname, "Conv2D", "u,w",
-                    conv_attrs(a, sizeof a, 1, 1, 1, 1, "VALID", NULL, NULL,
-                               NULL));
+            tm_node(
+                &m, cname, "Conv2D", "u,w",
+                conv_attrs(a, sizeof a, 1, 1, 1, 1, "VALID", NULL, NULL, NULL));
         if (cases[ci].add)
             tm_node(&m, "y", "AddV2", "c,res", "");
         if (cases[ci].other) {
@@ -1877,8 +1875,7 @@ TEST(se_gate_folded_into_pointwise)
                                     yp, n, &info[k]));
             }
             if (have_avx512f())
-                ASSERT_MSG(info[0].steps ==
-                               info[1].steps - !cases[ci].other,
+                ASSERT_MSG(info[0].steps == info[1].steps - !cases[ci].other,
                            "case %zu: %d steps folded, %d plain", ci,
                            info[0].steps, info[1].steps);
             for (int r = 0; r < 2; r++) {
@@ -2772,8 +2769,8 @@ TEST(depthwise_hardswish_epilogue)
         tm_scalar_f(&m, "c6", k6);
         tm_scalar_f(&m, "c3", 3.0f);
         tm_node(&m, "dw", "FusedDepthwiseConv2dNative", "x,w,b",
-                conv_attrs(at, sizeof at, sd, sd, 1, 1, "SAME", NULL,
-                           "BiasAdd", act));
+                conv_attrs(at, sizeof at, sd, sd, 1, 1, "SAME", NULL, "BiasAdd",
+                           act));
         tm_node(&m, "hs/mul", "Mul", "dw,c6", "");
         tm_node(&m, "hs/add", "AddV2", "dw,c3", "");
         tm_node(&m, "hs/relu6", "Relu6", "hs/add", "");
@@ -3140,14 +3137,13 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(pooling_and_pad), T(gather_and_cast), T(arena_reuse_residual),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
           T(depthwise_small_pointwise_fused), T(strip_sigmoid_fused),
-          T(se_gate_folded_into_depthwise),
-          T(se_gate_folded_into_pointwise), T(depthwise_own_kernel),
-          T(depthwise_own_kernel_direct), T(depthwise_into_concat_view),
-          T(pointwise_depthwise_strips), T(topk_long_row),
-          T(topk_long_row_chunks), T(strip_peak_topk),
+          T(se_gate_folded_into_depthwise), T(se_gate_folded_into_pointwise),
+          T(depthwise_own_kernel), T(depthwise_own_kernel_direct),
+          T(depthwise_into_concat_view), T(pointwise_depthwise_strips),
+          T(topk_long_row), T(topk_long_row_chunks), T(strip_peak_topk),
           T(dwpw_inside_strips), T(strips_with_residual_add),
           T(stem_conv_hardswish), T(resize_relu_fused),
           T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
           T(pointwise_own_kernel), T(pointwise_hardswish_epilogue),
-          T(depthwise_hardswish_epilogue),
-          T(pointwise_residual_epilogue), T(mean_summed_by_producers))
+          T(depthwise_hardswish_epilogue), T(pointwise_residual_epilogue),
+          T(mean_summed_by_producers))

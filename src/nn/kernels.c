@@ -870,9 +870,8 @@ static void floor_raise(double *fl, double v)
         return;
     double cur;
     __atomic_load(fl, &cur, __ATOMIC_RELAXED);
-    while (v > cur && !__atomic_compare_exchange(fl, &cur, &v, 1,
-                                                 __ATOMIC_RELAXED,
-                                                 __ATOMIC_RELAXED))
+    while (v > cur && !__atomic_compare_exchange(
+                          fl, &cur, &v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
 }
 
@@ -1024,9 +1023,9 @@ static void topk(const nn_graph *g, const nn_node *n, const void *x, void *vals,
     if (chunks < 1 || last < 65536)
         chunks = 1;
     topk_ent *fin = scratch;
-    topk_ctx t = {&pg,    dt,      x,
-                  0,      last,    k,
-                  chunks, fin + k, (int *)(fin + (size_t)(chunks + 1) * k),
+    topk_ctx t = {&pg,      dt,      x,
+                  0,        last,    k,
+                  chunks,   fin + k, (int *)(fin + (size_t)(chunks + 1) * k),
                   -HUGE_VAL};
 
     if (k == 0)
@@ -1061,8 +1060,8 @@ int nn_kernel_peak_topk_rows_ok(const nn_graph *g, const nn_node *n)
     const nn_shape *xs = SHAPE(g, n->in[0]);
     return n->op == NN_OP_PEAK_TOPK && g->t[n->in[0]].dtype == NN_F32 &&
            xs->rank == 4 && xs->d[0] == 1 && n->a.k >= 1 &&
-           (size_t)n->a.row_len == nn_shape_elems(xs) &&
-           n->a.pad[0] >= 0 && n->a.pad[0] < n->a.ksize[0];
+           (size_t)n->a.row_len == nn_shape_elems(xs) && n->a.pad[0] >= 0 &&
+           n->a.pad[0] < n->a.ksize[0];
 }
 
 void nn_kernel_peak_topk_rows(const nn_graph *g, const nn_node *n,
@@ -1073,8 +1072,8 @@ void nn_kernel_peak_topk_rows(const nn_graph *g, const nn_node *n,
     peak_geom_of(g, n, &pg);
     const int row = pg.W * pg.C;
     if (r0 < r1)
-        topk_scan_more(&pg, NN_F32, x, 0, r0 * row, r1 * row, n->a.k, heap,
-                       cnt, floor);
+        topk_scan_more(&pg, NN_F32, x, 0, r0 * row, r1 * row, n->a.k, heap, cnt,
+                       floor);
 }
 
 void nn_kernel_peak_topk_merge(const nn_graph *g, const nn_node *n,

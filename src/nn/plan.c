@@ -624,8 +624,7 @@ static int same_shape(const nn_shape *a, const nn_shape *b)
  *   overwrite it while the kernel still reads it; with a folded gate
  *   the input is x, conv_input) into an arena tensor.
  * *res is then r's tensor index. */
-static int pw_ep_kind(const nn_graph *g, const nn_plan *p, int s,
-                      int *res)
+static int pw_ep_kind(const nn_graph *g, const nn_plan *p, int s, int *res)
 {
     const nn_node *c = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
     const int t = c->out[0];
@@ -663,8 +662,8 @@ static int pw_ep_kind(const nn_graph *g, const nn_plan *p, int s,
 static int dw_hs_pair(const nn_graph *g, int s)
 {
     const nn_node *d = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
-    if (d->op != NN_OP_DWCONV2D || h->op != NN_OP_HARDSWISH ||
-        d->nout != 1 || h->in[0] != d->out[0])
+    if (d->op != NN_OP_DWCONV2D || h->op != NN_OP_HARDSWISH || d->nout != 1 ||
+        h->in[0] != d->out[0])
         return 0;
     const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
     const nn_tensor *u = &g->t[h->out[0]];
@@ -748,8 +747,8 @@ static int pw_fold_ok(const nn_graph *g, const nn_plan *p, int r, int j)
     const nn_node *c = &g->n[g->order[r]];
     int K, N;
     long M;
-    if (j != 0 || c->op != NN_OP_CONV2D || !pw_ok(g, c, &K, &N, &M) ||
-        M < 2 || in_fusion(p, r))
+    if (j != 0 || c->op != NN_OP_CONV2D || !pw_ok(g, c, &K, &N, &M) || M < 2 ||
+        in_fusion(p, r))
         return 0;
     const size_t refill = nn_pw_packed_len(K, N) / (size_t)(K + 1) * K;
     return refill * 4 < (size_t)M * (size_t)K;
@@ -1024,8 +1023,7 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             /* a depthwise fold reader is a pair's first step; a 1x1
              * one (a Conv2D) takes an epilogue */
             if (in_fusion(p, s) || p->fold[s] < 0 || p->fold[s + 1] ||
-                (p->fold[s] > 0 &&
-                 g->n[g->order[s]].op != NN_OP_CONV2D) ||
+                (p->fold[s] > 0 && g->n[g->order[s]].op != NN_OP_CONV2D) ||
                 !(kind = pw_ep_kind(g, p, s, &res)))
                 continue;
             p->pw_ep[s] = (unsigned char)kind;
@@ -1860,9 +1858,11 @@ static int make_strip_topk(nn_graph *g, nn_plan *p, int s)
         !nn_kernel_peak_topk_rows_ok(g, k))
         return 1;
     const nn_shape *ys = &g->t[z->out[0]].shape;
-    const int OH = ys->d[1], groups = sc->strip_groups > 1 ? sc->strip_groups : 1;
+    const int OH = ys->d[1],
+              groups = sc->strip_groups > 1 ? sc->strip_groups : 1;
     if (groups == 1 && p->pool)
-        return 1; /* the strips' operators are threaded: keep the threaded scan */
+        return 1; /* the strips' operators are threaded: keep the threaded scan
+                   */
     for (int j = 0; j < groups; j++) {
         int r0, r1;
         group_rows(sc, OH, j, &r0, &r1);
@@ -1871,7 +1871,8 @@ static int make_strip_topk(nn_graph *g, nn_plan *p, int s)
     }
     const size_t esz = nn_kernel_topk_entry_size();
     const size_t part = (64 + (size_t)k->a.k * esz + 63) & ~(size_t)63;
-    const size_t bytes = (size_t)(groups + 1) * part + 64 + (size_t)k->a.k * esz;
+    const size_t bytes =
+        (size_t)(groups + 1) * part + 64 + (size_t)k->a.k * esz;
     sc->tk = nn_alloc_aligned(bytes);
     if (!sc->tk)
         return SPATIA_NOMEM;
@@ -2347,8 +2348,8 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                 continue;
             }
         }
-        const int pw_fold = !portable && p->fold && p->fold[s] > 0 &&
-                            n->op == NN_OP_CONV2D;
+        const int pw_fold =
+            !portable && p->fold && p->fold[s] > 0 && n->op == NN_OP_CONV2D;
         if (!portable && p->fold && p->fold[s] > 0 && !pw_fold) {
             if (errbuf && errlen > 0) /* the gate would be lost */
                 snprintf(errbuf, (size_t)errlen,
@@ -2505,9 +2506,8 @@ static int run_strips(const nn_graph *g, const nn_plan *p, int s, int from,
                 memmove(bp, bp + st->carry[2 * i], kept * sizeof *bp);
             nn_pw_run_m(st->spw, (const float *)sd->in[0] + st->spw_off[i],
                         bp + kept, st->spw_m[i], pool);
-        }
-        else if (st->expand && xnn_run_operator(st->strips[2 * i], pool) !=
-                                   xnn_status_success)
+        } else if (st->expand && xnn_run_operator(st->strips[2 * i], pool) !=
+                                     xnn_status_success)
             return -1;
         if (st->dw && st->expand) { /* then the own depthwise kernel */
             const nn_dw *d = &st->dw[i];
