@@ -1630,6 +1630,100 @@ TEST(strips_with_residual_add)
     tm_free(&m);
 }
 
+/* A whole inverted residual block: 1x1 expand -> depthwise -> 1x1 project
+ * (+ the block input when the stride is 1) in expand strips (strip_kb =
+ * 1) whose project convolution, the tail, runs on each strip's depthwise
+ * rows from a buffer of its own: one step fewer than with
+ * SPATIA_NN_NO_EXPAND_TAIL (there the Add is the project's epilogue), the
+ * same bits, the reference. Strides 1 and 2, 3x3 and 5x5, project widths 16 and
+ * 24; 1 and 2 threads. The block input is an arena tensor (Relu6 of the model
+ * input), so an in-place Add would overwrite rows later strips read. */
+TEST(expand_strips_with_tail)
+{
+    static const struct {
+        int H, W, C, CT, k, s, CP;
+    } cases[] = {
+        {40, 12, 16, 48, 3, 1, 16},
+        {41, 11, 8, 40, 3, 2, 24},
+        {44, 10, 24, 64, 5, 1, 24},
+    };
+    static float x[MAXN], xr[MAXN], w1[MAXN], b1[512], w2[MAXN], b2[512];
+    static float w3[MAXN], b3[512];
+    static float mid[MAXN], mid2[MAXN], ref[MAXN], got[MAXN], un[MAXN];
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const int H = cases[ci].H, W = cases[ci].W, C = cases[ci].C;
+        const int CT = cases[ci].CT, k = cases[ci].k, sd = cases[ci].s;
+        const int CP = cases[ci].CP, add = sd == 1 && CP == C;
+        const int OH = same_out(H, sd), OW = same_out(W, sd);
+        int pad[4], pad0[4] = {0};
+        same_pad(H, k, sd, 1, &pad[0], &pad[1]);
+        same_pad(W, k, sd, 1, &pad[2], &pad[3]);
+        tm_fill(x, (size_t)H * W * C, 640 + (uint32_t)ci, -1, 1);
+        for (size_t i = 0; i < (size_t)H * W * C; i++)
+            xr[i] = x[i] < 0 ? 0 : x[i];
+        tm_fill(w1, (size_t)C * CT, 641, -0.5f, 0.5f);
+        tm_fill(b1, (size_t)CT, 642, -1, 1);
+        tm_fill(w2, (size_t)k * k * CT, 643, -0.5f, 0.5f);
+        tm_fill(b2, (size_t)CT, 644, -1, 1);
+        tm_fill(w3, (size_t)CT * CP, 645, -0.3f, 0.3f);
+        tm_fill(b3, (size_t)CP, 646, -1, 1);
+        ref_conv(xr, 1, H, W, C, w1, 1, 1, CT, 0, b1, 1, 1, 1, 1, pad0, H, W, 0,
+                 6, mid);
+        ref_conv(mid, 1, H, W, CT, w2, k, k, CT, 1, b2, sd, sd, 1, 1, pad, OH,
+                 OW, 0, 6, mid2);
+        ref_conv(mid2, 1, OH, OW, CT, w3, 1, 1, CP, 0, b3, 1, 1, 1, 1, pad0, OH,
+                 OW, -INFINITY, INFINITY, ref);
+        const size_t n = (size_t)OH * OW * CP;
+        ASSERT(n <= MAXN && (size_t)H * W * CT <= MAXN);
+        for (size_t i = 0; add && i < n; i++)
+            ref[i] += xr[i];
+        int xs[4] = {1, H, W, C}, s1[4] = {1, 1, C, CT}, s2[4] = {k, k, CT, 1},
+            s3[4] = {1, 1, CT, CP};
+        char a1[1024], a2[1024], a3[1024];
+        tmodel m;
+        tm_init(&m);
+        tm_input(&m, "x", 4, xs);
+        tm_const_f(&m, "w1", 4, s1, w1);
+        tm_const_f(&m, "b1", 1, &CT, b1);
+        tm_const_f(&m, "w2", 4, s2, w2);
+        tm_const_f(&m, "b2", 1, &CT, b2);
+        tm_const_f(&m, "w3", 4, s3, w3);
+        tm_const_f(&m, "b3", 1, &CP, b3);
+        tm_node(&m, "xr", "Relu6", "x", "");
+        tm_node(&m, "e", "_FusedConv2D", "xr,w1,b1",
+                conv_attrs(a1, sizeof a1, 1, 1, 1, 1, "VALID", NULL, "BiasAdd",
+                           "Relu6"));
+        tm_node(&m, "d", "FusedDepthwiseConv2dNative", "e,w2,b2",
+                conv_attrs(a2, sizeof a2, sd, sd, 1, 1, "SAME", NULL, "BiasAdd",
+                           "Relu6"));
+        tm_node(&m, add ? "p" : "y", "_FusedConv2D", "d,w3,b3",
+                conv_attrs(a3, sizeof a3, 1, 1, 1, 1, "VALID", NULL, "BiasAdd",
+                           NULL));
+        if (add)
+            tm_node(&m, "y", "AddV2", "p,xr", "");
+        tm_output(&m, "y");
+        const char *json = tm_write(&m);
+        ASSERT(json != NULL);
+        for (int threads = 1; threads <= 2; threads++) {
+            int sf = 0, su = 0;
+            ASSERT_OK(run_named(json, threads, 1, x, "y", got, n, &sf));
+            setenv("SPATIA_NN_NO_EXPAND_TAIL", "1", 1);
+            int rc = run_named(json, threads, 1, x, "y", un, n, &su);
+            unsetenv("SPATIA_NN_NO_EXPAND_TAIL");
+            ASSERT_OK(rc);
+            double e = rel_err(got, ref, n);
+            ASSERT_MSG(e <= 1e-5, "case %zu threads %d: error %g", ci, threads,
+                       e);
+            ASSERT_MSG(!memcmp(got, un, n * sizeof *got), "case %zu threads %d",
+                       ci, threads);
+            if (nn_dw_available() && nn_pw_available())
+                ASSERT_MSG(sf == su - 1, "case %zu: %d steps, %d apart", ci, sf,
+                           su);
+        }
+        tm_free(&m);
+    }
+}
+
 /* A squeeze-excite gate x * g (g [1,1,1,C], a second input here) read
  * only by two depthwise convolutions, one of a fused pair into 3 channels
  * and one of a strip pair into 24 (strip_kb = 1), is folded into their
@@ -3142,8 +3236,8 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(depthwise_into_concat_view), T(pointwise_depthwise_strips),
           T(topk_long_row), T(topk_long_row_chunks), T(strip_peak_topk),
           T(dwpw_inside_strips), T(strips_with_residual_add),
-          T(stem_conv_hardswish), T(resize_relu_fused),
-          T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
-          T(pointwise_own_kernel), T(pointwise_hardswish_epilogue),
-          T(depthwise_hardswish_epilogue), T(pointwise_residual_epilogue),
-          T(mean_summed_by_producers))
+          T(expand_strips_with_tail), T(stem_conv_hardswish),
+          T(resize_relu_fused), T(two_thread_arena_halves_and_mean),
+          T(pointwise_own_kernel_direct), T(pointwise_own_kernel),
+          T(pointwise_hardswish_epilogue), T(depthwise_hardswish_epilogue),
+          T(pointwise_residual_epilogue), T(mean_summed_by_producers))

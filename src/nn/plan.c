@@ -301,6 +301,7 @@ static const nn_tensor *strip_pair(const nn_graph *g, const nn_plan *p, int s,
 }
 
 static int pw_ep_kind(const nn_graph *g, const nn_plan *p, int s, int *res);
+static int pw_ok(const nn_graph *g, const nn_node *n, int *K, int *N, long *M);
 
 /* Does the strip pair at s also take the residual Add of step s + 2 in
  * its 1x1 store (strip_ep)? The own 1x1 kernel must take the Add as an
@@ -361,6 +362,29 @@ static int strip_rows(const nn_graph *g, const nn_plan *p, int s)
     return rows * 2 <= (size_t)h ? (int)rows : 0;
 }
 
+/* The tail an expand pair at s can take (expand_tail): 1 when step s + 2
+ * is a 1x1 convolution on the own kernel that alone reads the depthwise
+ * output (an arena tensor, no graph output), 2 when a residual Add
+ * (pw_ep_kind) that alone reads that convolution follows at s + 3, else
+ * 0. */
+static int expand_tail_kind(const nn_graph *g, const nn_plan *p, int s)
+{
+    if (s + 2 >= g->norder || getenv("SPATIA_NN_NO_EXPAND_TAIL"))
+        return 0;
+    const nn_node *d = &g->n[g->order[s + 1]], *c = &g->n[g->order[s + 2]];
+    const int u = d->out[0];
+    int K, N, res = -1;
+    long M;
+    if (c->op != NN_OP_CONV2D || c->in[0] != u || g->t[u].nuse != 1 ||
+        pinned(g, u) || g->t[u].store != NN_STORE_ARENA ||
+        !pw_ok(g, c, &K, &N, &M) || g->t[c->out[0]].dtype != NN_F32)
+        return 0;
+    if (s + 3 < g->norder && pw_ep_kind(g, p, s + 2, &res) == PW_EP_ADD)
+        return 2;
+    const nn_tensor *y = &g->t[c->out[0]];
+    return y->store == NN_STORE_ARENA || y->store == NN_STORE_VIEW ? 1 : 0;
+}
+
 /* Output rows per strip when step s (a 1x1 convolution) and step s + 1
  * (a depthwise convolution reading only its output) can run as row strips
  * ("expand" pairs of inverted residual blocks), else 0. Each strip
@@ -386,7 +410,9 @@ static int expand_rows(const nn_graph *g, const nn_plan *p, int s)
                    ? (int)((in_rows - (size_t)eff) / (size_t)sh) + 1
                    : 1;
     const int halo = eff - sh;
-    if (halo > 0 && rows * sh < 8 * halo)
+    /* a tail keeps its own buffer of the strip's output rows: strips as
+     * the budget gives (the own 1x1 kernel carries the shared rows) */
+    if (halo > 0 && rows * sh < 8 * halo && !expand_tail_kind(g, p, s))
         rows = (8 * halo + sh - 1) / sh;
     return rows * 2 <= oh ? rows : 0;
 }
@@ -719,8 +745,10 @@ static int in_fusion(const nn_plan *p, int s)
             if (pairs[k] && pairs[k][q])
                 return 1;
     }
-    return s > 1 && ((p->strip_sig && p->strip_sig[s - 2]) ||
-                     (p->strip_ep && p->strip_ep[s - 2]));
+    return (s > 1 && ((p->strip_sig && p->strip_sig[s - 2]) ||
+                      (p->strip_ep && p->strip_ep[s - 2]) ||
+                      (p->expand_tail && p->expand_tail[s - 2]))) ||
+           (s > 2 && p->expand_tail && p->expand_tail[s - 3] == 2);
 }
 
 /* Can the 1x1 convolution at step r, reading the gated product of
@@ -937,6 +965,33 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             if (r->store == NN_STORE_ARENA && r->first > s + 1)
                 r->first = s + 1;
         }
+        /* expand pairs with their tail: the depthwise output (and the
+         * tail's, when an Add follows) gets no bytes; the last output is
+         * written at step s + 1 */
+        p->expand_tail = calloc((size_t)end + 1, 1);
+        if (!p->expand_tail)
+            goto out;
+        for (int s = 0; s + 2 < end; s++) {
+            int kind;
+            if (!p->expand_rows[s] || !(kind = expand_tail_kind(g, p, s)))
+                continue;
+            p->expand_tail[s] = (unsigned char)kind;
+            const nn_node *d = &g->n[g->order[s + 1]];
+            const nn_node *c = &g->n[g->order[s + 2]];
+            nn_tensor *u = &g->t[d->out[0]];
+            u->store = NN_STORE_NONE;
+            u->first = u->last = -1;
+            int last = c->out[0];
+            if (kind == 2) {
+                nn_tensor *t = &g->t[c->out[0]];
+                t->store = NN_STORE_NONE;
+                t->first = t->last = -1;
+                last = g->n[g->order[s + 3]].out[0];
+            }
+            nn_tensor *r = &g->t[root_of(g, last)];
+            if (r->store == NN_STORE_ARENA && r->first > s + 1)
+                r->first = s + 1;
+        }
         /* own stem convolution + the HardSwish that alone reads it: the
          * HardSwish output is written at step s */
         p->stem_hs = calloc((size_t)end + 1, 1);
@@ -1044,7 +1099,8 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
         const nn_node *n = &g->n[g->order[s]];
         nn_tensor *o = &g->t[n->out[0]];
         if (!is_elementwise(n->op) || o->store != NN_STORE_ARENA ||
-            (s > 1 && p->strip_ep && p->strip_ep[s - 2]))
+            (s > 1 && p->strip_ep && p->strip_ep[s - 2]) ||
+            (s > 2 && p->expand_tail && p->expand_tail[s - 3] == 2))
             continue; /* (strips read the residual rows a strip ahead) */
         for (int j = 0; j < n->nin; j++) {
             nn_tensor *x = &g->t[n->in[j]];
@@ -2023,11 +2079,33 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     enum xnn_status st = xnn_status_success;
     strip_parts sp = {0};
     int nomem = 0, rc = SPATIA_NOMEM;
+    /* the tail: the depthwise rows go to a buffer of their own, which the
+     * tail's 1x1 kernel reads into the last output */
+    const int tk = p->expand_tail ? p->expand_tail[s] : 0;
+    const nn_node *tc = tk ? &g->n[p->steps[s + 2].node] : NULL;
+    const nn_node *ta = tk == 2 ? &g->n[p->steps[s + 3].node] : NULL;
+    const nn_tensor *ty = tk ? &g->t[(ta ? ta : tc)->out[0]] : NULL;
+    nn_pw *tail = NULL;
+    float *tgmem = NULL;
+    size_t tbuf = 0;
+    const size_t dstride = tk ? (size_t)y->shape.d[3] : ystride;
 
     sp.nops = 2 * n;
     if (!(sp.ops = calloc((size_t)sp.nops, sizeof *sp.ops)))
         goto fail;
-    sp.own = own_dw(g, d, ystride, &nomem);
+    if (tk) {
+        tail = own_pw(g, tc,
+                      ty->store == NN_STORE_VIEW ? (size_t)ty->row_stride
+                                                 : (size_t)ty->shape.d[3],
+                      1, &nomem);
+        if (!tail) { /* expand_tail_kind checked that the kernel takes it */
+            rc = nomem ? SPATIA_NOMEM : SPATIA_INTERNAL;
+            goto fail;
+        }
+        if (tk == 2)
+            tail->ep = PW_EP_ADD;
+    }
+    sp.own = own_dw(g, d, dstride, &nomem);
     if (sp.own && !(sp.sdw = calloc((size_t)n, sizeof *sp.sdw)))
         goto fail; /* the own kernel's parameters per strip */
     if (!nomem)
@@ -2044,6 +2122,13 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     sp.gmem = group_mem(groups, buf);
     if (groups > 1 && !sp.gmem)
         goto fail;
+    if (tk) {
+        tbuf = strip_buf((size_t)rows * OW * dstride);
+        tgmem = nn_alloc_aligned((size_t)groups * tbuf * sizeof(float));
+        if (!tgmem)
+            goto fail;
+        memset(tgmem, 0, (size_t)groups * tbuf * sizeof(float));
+    }
     for (int i = 0; i < n && st == xnn_status_success; i++) {
         float *bp = (sp.gmem ? sp.gmem : (float *)sc->out[0]) +
                     (size_t)group_of(i, n, groups) * buf;
@@ -2088,7 +2173,7 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
             sp.sdw[i].H = last - first;
             sp.sdw[i].pad_top = top;
             sp.sdw[i].OH = r1 - r0;
-            sp.sdw[i].prefetch_out = 1; /* outputs in cold memory */
+            sp.sdw[i].prefetch_out = !tk; /* outputs in cold memory */
             continue;
         }
         if (st == xnn_status_success)
@@ -2097,12 +2182,14 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
                 (uint32_t)d->a.pad[2], (uint32_t)kh, (uint32_t)kw, (uint32_t)sh,
                 (uint32_t)d->a.stride[1], (uint32_t)d->a.dilation[0],
                 (uint32_t)d->a.dilation[1], (uint32_t)CT, 1, (size_t)dws->d[3],
-                (size_t)CT, ystride, dw, db, dlo, dhi,
+                (size_t)CT, dstride, dw, db, dlo, dhi,
                 XNN_FLAG_DEPTHWISE_CONVOLUTION, &sp.ops[2 * i + 1]);
         if (st == xnn_status_success)
             st = xnn_setup_convolution2d_nhwc_f32(
                 sp.ops[2 * i + 1], 1, (size_t)(last - first), (size_t)W, bp,
-                (float *)sd->out[0] + (size_t)r0 * OW * ystride, pool);
+                tk ? tgmem + (size_t)group_of(i, n, groups) * tbuf
+                   : (float *)sd->out[0] + (size_t)r0 * OW * ystride,
+                pool);
     }
     if (st != xnn_status_success) {
         rc = st == xnn_status_out_of_memory ? SPATIA_NOMEM : 1;
@@ -2115,6 +2202,17 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     sd->spw_m = sp.pw_m;
     sd->spw_off = sp.pw_off;
     sd->carry = sp.carry;
+    if (tk) {
+        sd->tail = tail;
+        sd->tgmem = tgmem;
+        sd->tail_buf = tbuf;
+        sd->out[0] = p->steps[s + 2 + (tk == 2)].out[0];
+        if (tk == 2)
+            sd->tail_res = p->steps[s + 3].in[ta->in[0] == tc->out[0]];
+        p->steps[s + 2].skip = 1;
+        if (tk == 2)
+            p->steps[s + 3].skip = 1;
+    }
     sd->gmem = sp.gmem;
     sd->strips = sp.ops;
     sd->nstrips = n;
@@ -2127,6 +2225,8 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     return 0;
 fail:
     strip_parts_free(&sp);
+    free_pw(tail);
+    nn_free_aligned(tgmem);
     return rc;
 }
 
@@ -2509,6 +2609,28 @@ static int run_strips(const nn_graph *g, const nn_plan *p, int s, int from,
         } else if (st->expand && xnn_run_operator(st->strips[2 * i], pool) !=
                                      xnn_status_success)
             return -1;
+        if (st->expand && st->tail) { /* depthwise rows, then the tail */
+            float *tb = st->tgmem + (size_t)k * st->tail_buf;
+            const nn_pw *tp = st->tail;
+            const long oh = g->t[g->n[st->node].out[0]].shape.d[1];
+            const long m = tp->M / oh; /* pixels per output row */
+            const long r0 = (long)i * st->strip_rows;
+            const long nr = r0 + st->strip_rows < oh ? st->strip_rows : oh - r0;
+            if (st->dw)
+                nn_dw_run(&st->dw[i], bp, tb, 0, st->dw[i].OH, pool);
+            else if (xnn_run_operator(st->strips[2 * i + 1], pool) !=
+                     xnn_status_success)
+                return -1;
+            float *yo = (float *)st->out[0] + (size_t)(r0 * m) * tp->out_stride;
+            if (st->tail_res)
+                nn_pw_run_mr(tp, tb, yo,
+                             (const float *)st->tail_res +
+                                 (size_t)(r0 * m) * tp->res_stride,
+                             nr * m, pool);
+            else
+                nn_pw_run_m(tp, tb, yo, nr * m, pool);
+            continue;
+        }
         if (st->dw && st->expand) { /* then the own depthwise kernel */
             const nn_dw *d = &st->dw[i];
             nn_dw_run(d, bp,
@@ -2661,6 +2783,8 @@ void nn_plan_free(nn_plan *p)
         free(p->steps[s].spw_m);
         free(p->steps[s].spw_off);
         free(p->steps[s].carry);
+        free_pw(p->steps[s].tail);
+        nn_free_aligned(p->steps[s].tgmem);
         nn_dwpw_free(p->steps[s].dwpw);
         free(p->steps[s].dwpw);
         free(p->steps[s].stem);
@@ -2683,6 +2807,7 @@ void nn_plan_free(nn_plan *p)
     free(p->pw_ep);
     free(p->dw_hs);
     free(p->strip_ep);
+    free(p->expand_tail);
     free(p->dwpw);
     free(p->strip_sig);
     free(p->fold);

@@ -74,6 +74,14 @@ typedef struct nn_step {
      * buffer, carry[2i+1] their floats (0: none; the 1x1 kernel then
      * writes after them); owned, 2 * nstrips, or NULL */
     size_t *carry;
+    /* expand strips: the 1x1 convolution that alone reads the depthwise
+     * output (and the residual Add after it: tail_res) runs on each
+     * strip's depthwise rows right away, from a buffer of tail_buf floats
+     * per group (tgmem) into out[0] (plan.c, expand_tail); owned */
+    nn_pw *tail;
+    const void *tail_res;
+    float *tgmem;
+    size_t tail_buf;
     /* own fused depthwise + small 1x1 kernel (dwpw.h) of this 1x1 step and
      * the depthwise step before it (skipped), owned */
     nn_dwpw *dwpw;
@@ -139,6 +147,11 @@ typedef struct nn_plan {
      * skipped; its output never shares bytes with its inputs; sized
      * nsteps */
     unsigned char *strip_ep;
+    /* expand_tail[s]: the expand pair at s, s + 1 also runs the 1x1
+     * convolution of step s + 2 that alone reads the depthwise output
+     * (1), and the residual Add of step s + 3 after it (2); those steps
+     * are skipped, the depthwise output gets no bytes; sized nsteps */
+    unsigned char *expand_tail;
     /* dw_hs[s]: step s (depthwise convolution on the own kernel, on its
      * own) also applies the HardSwish of step s + 1 (the only reader of
      * its output, which gets no bytes) to the values it stores; step s + 1
