@@ -2547,6 +2547,10 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                 return SPATIA_NOMEM;
             if (pw_fold && (rc = make_pw_fold(g, p, s)))
                 return rc; /* pw_fold_ok checked that the kernel takes it */
+            /* a concat slice: its lines were last touched a run ago */
+            if (st->pw && y->store == NN_STORE_VIEW &&
+                !getenv("SPATIA_NN_NO_VIEW_PREFETCH"))
+                st->pw->prefetch_out = 1;
             if (st->pw)
                 continue;
         }

@@ -302,9 +302,19 @@ PW_INLINE void pw_range_t(const nn_pw *p, const float *x, float *y,
         sum += n0;
 #define PW_R(i) (EP == PW_EP_ADD ? r + (size_t)(i)*rs : NULL)
     long i = a;
-    for (; i + PP <= b; i += PP)
+    const int NV = NZ + (TL != 0);
+    for (; i + PP <= b; i += PP) {
+        if (p->prefetch_out && i + 3 * PP <= b) {
+            const float *q = y + (size_t)(i + 2 * PP) * os;
+#pragma GCC unroll 12
+            for (int j = 0; j < PP; j++, q += os)
+#pragma GCC unroll 5
+                for (int v = 0; v < NV; v++)
+                    _mm_prefetch((const char *)(q + 16 * v), _MM_HINT_ET0);
+        }
         pw_tile(p, x + (size_t)i * K, K, y + (size_t)i * os, os, PW_R(i), w, m,
                 sum, 0, NZ, TL, PP, EP);
+    }
     if (EP != PW_EP_ADD && i < b && b - a >= PP) {
         const int done = (int)(i - (b - PP)); /* already summed */
         i = b - PP;                           /* overlap the last full tile */

@@ -45,6 +45,10 @@ typedef struct nn_pw {
     float lo, hi;      /* clamp of the result (-inf/+inf: none) */
     size_t out_stride; /* floats between output pixels (>= N) */
     int ep;            /* epilogue after the clamp: PW_EP_* (default none) */
+    int prefetch_out;  /* 1: prefetch for writing the output two tiles
+                          ahead (an output in memory no step touched
+                          lately, e.g. a channel slice of a long-lived
+                          concat) */
     float hs_scale;    /* PW_EP_HS: the model's 1/6 (may be rounded) */
     size_t res_stride; /* PW_EP_ADD: floats between residual pixels (>= N) */
     /* PW_EP_SUM: the run of pixel range k of T (see nn_pw_run) sets
