@@ -1404,7 +1404,9 @@ static int run_topk(const char *json, int threads, int off, const float *x,
  * peak windows, 1 and 2 threads (2 strip groups). */
 TEST(strip_peak_topk)
 {
-    static const dwpw_case c = {40,     24,  16,   3,    1, 1, 24,
+    /* 32 channels out: whole 16-lane vectors per pixel (the vectorized
+     * window test) */
+    static const dwpw_case c = {40,     24,  16,   3,    1, 1, 32,
                                 "SAME", {0}, NULL, NULL, 1, 1};
     enum { K = 60 };
     static float x[MAXN], ref[MAXN], mid[MAXN], pk[MAXN];
@@ -2301,6 +2303,87 @@ TEST(pointwise_depthwise_strips)
         }
         tm_free(&m);
     }
+}
+
+/* PeakTopK on a smooth positive field with plateaus, 32 channels (whole
+ * 16-lane vectors per pixel, the vectorized 3x3 window test once the
+ * kept values are positive): many large values sit next to larger ones
+ * and must not count, equal neighbours all count; values and indices
+ * against the naive reference, 1 and 2 threads. */
+TEST(peak_topk_smooth_field)
+{
+    enum { H = 24, W = 20, C = 32, N = H * W * C };
+    static float x[N], pk[N], v[N], ix[N], rv[N], ri[N];
+    static char used[N];
+    for (int y = 0; y < H; y++)
+        for (int w = 0; w < W; w++)
+            for (int c = 0; c < C; c++) {
+                float f = 0.5f + 0.3f *
+                                     sinf(0.7f * (float)y + 0.1f * (float)c) *
+                                     cosf(0.55f * (float)w - 0.2f * (float)c);
+                if (y >= 10 && y < 13 && w >= 4 && w < 8)
+                    f = 0.62f; /* a plateau: every pixel of it a peak */
+                x[((size_t)y * W + w) * C + c] = f;
+            }
+    for (int y = 0; y < H; y++)
+        for (int w = 0; w < W; w++)
+            for (int c = 0; c < C; c++) {
+                const size_t i = ((size_t)y * W + w) * C + c;
+                float mx = x[i];
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int y2 = y + dy, x2 = w + dx;
+                        if (y2 >= 0 && y2 < H && x2 >= 0 && x2 < W) {
+                            float u = x[((size_t)y2 * W + x2) * C + c];
+                            mx = u > mx ? u : mx;
+                        }
+                    }
+                pk[i] = x[i] == mx ? x[i] : 0.0f;
+            }
+    /* k: 3/4 of the peaks, so that the last kept values are low enough for
+     * the near-peak values around them to compete */
+    int K = 0;
+    for (int i = 0; i < N; i++)
+        K += pk[i] > 0;
+    K = K * 3 / 4;
+    ASSERT(K >= 40);
+    memset(used, 0, sizeof used);
+    for (int j = 0; j < K; j++) {
+        int best = -1;
+        for (int i = 0; i < N; i++)
+            if (!used[i] && (best < 0 || pk[i] > pk[best]))
+                best = i;
+        used[best] = 1;
+        rv[j] = pk[best];
+        ri[j] = (float)best;
+    }
+    char attrs[512], b1[16], b2[16];
+    snprintf(attrs, sizeof attrs,
+             "\"ksize\":{\"list\":{\"i\":[\"1\",\"3\",\"3\",\"1\"]}},"
+             "\"strides\":{\"list\":{\"i\":[\"1\",\"1\",\"1\",\"1\"]}},"
+             "\"padding\":{\"s\":\"%s\"},\"data_format\":{\"s\":\"%s\"}",
+             tm_b64("SAME", b1), tm_b64("NHWC", b2));
+    int xs[4] = {1, H, W, C}, rs[2] = {1, -1};
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_vec_i(&m, "shape", 2, rs);
+    tm_scalar_i(&m, "k", K);
+    tm_node(&m, "mp", "MaxPool", "x", attrs);
+    tm_node(&m, "eq", "Equal", "x,mp", "");
+    tm_node(&m, "cast", "Cast", "eq", "\"DstT\":{\"type\":\"DT_FLOAT\"}");
+    tm_node(&m, "peaks", "Mul", "x,cast", "");
+    tm_node(&m, "flat", "Reshape", "peaks,shape", "");
+    tm_node(&m, "top", "TopKV2", "flat,k", "\"sorted\":{\"b\":true}");
+    tm_output(&m, "top");
+    tm_output(&m, "top:1");
+    const char *json = tm_write(&m);
+    const float *ins[1] = {x};
+    ASSERT_OK(run(json, 0, 0, 1, ins, 0, v, (size_t)K, NULL));
+    ASSERT_OK(run(json, 0, 0, 1, ins, 1, ix, (size_t)K, NULL));
+    ASSERT(!memcmp(v, rv, (size_t)K * sizeof *v));
+    ASSERT(!memcmp(ix, ri, (size_t)K * sizeof *ix));
+    tm_free(&m);
 }
 
 /* TopK over a long row against a naive selection: negative values, zeros,
@@ -3234,10 +3317,11 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(se_gate_folded_into_depthwise), T(se_gate_folded_into_pointwise),
           T(depthwise_own_kernel), T(depthwise_own_kernel_direct),
           T(depthwise_into_concat_view), T(pointwise_depthwise_strips),
-          T(topk_long_row), T(topk_long_row_chunks), T(strip_peak_topk),
-          T(dwpw_inside_strips), T(strips_with_residual_add),
-          T(expand_strips_with_tail), T(stem_conv_hardswish),
-          T(resize_relu_fused), T(two_thread_arena_halves_and_mean),
-          T(pointwise_own_kernel_direct), T(pointwise_own_kernel),
-          T(pointwise_hardswish_epilogue), T(depthwise_hardswish_epilogue),
-          T(pointwise_residual_epilogue), T(mean_summed_by_producers))
+          T(topk_long_row), T(topk_long_row_chunks), T(peak_topk_smooth_field),
+          T(strip_peak_topk), T(dwpw_inside_strips),
+          T(strips_with_residual_add), T(expand_strips_with_tail),
+          T(stem_conv_hardswish), T(resize_relu_fused),
+          T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
+          T(pointwise_own_kernel), T(pointwise_hardswish_epilogue),
+          T(depthwise_hardswish_epilogue), T(pointwise_residual_epilogue),
+          T(mean_summed_by_producers))

@@ -840,6 +840,41 @@ skip_below_avx512(const float *x, int i, int hi, float thr)
 }
 #endif
 
+/* Peak flags of the 16 channels [c, c + 16) of one pixel (x + j, j a
+ * multiple of 16, C a multiple of 16) for a 3x3 window with one row and
+ * column of padding before: bit l set when no neighbour of lane l is
+ * larger (NaN neighbours never are), the test of peak_value. Returns
+ * 0x10000 (no answer) for pixels on the image border. */
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f"))) static unsigned
+peak_mask16_avx512(const peak_geom *pg, const float *x, size_t j)
+{
+    const size_t C = (size_t)pg->C, W = (size_t)pg->W;
+    const size_t pix = j / C;
+    const size_t w = pix % W, h = (pix / W) % (size_t)pg->H;
+    if (w == 0 || w + 1 >= W || h == 0 || h + 1 >= (size_t)pg->H)
+        return 0x10000u;
+    const float *q = x + j;
+    const __m512 v = _mm512_loadu_ps(q);
+    const size_t rs = W * C;
+    __mmask16 big = _mm512_cmp_ps_mask(_mm512_loadu_ps(q - C), v, _CMP_GT_OQ);
+    big |= _mm512_cmp_ps_mask(_mm512_loadu_ps(q + C), v, _CMP_GT_OQ);
+    big |= _mm512_cmp_ps_mask(_mm512_loadu_ps(q - rs - C), v, _CMP_GT_OQ);
+    big |= _mm512_cmp_ps_mask(_mm512_loadu_ps(q - rs), v, _CMP_GT_OQ);
+    big |= _mm512_cmp_ps_mask(_mm512_loadu_ps(q - rs + C), v, _CMP_GT_OQ);
+    big |= _mm512_cmp_ps_mask(_mm512_loadu_ps(q + rs - C), v, _CMP_GT_OQ);
+    big |= _mm512_cmp_ps_mask(_mm512_loadu_ps(q + rs), v, _CMP_GT_OQ);
+    big |= _mm512_cmp_ps_mask(_mm512_loadu_ps(q + rs + C), v, _CMP_GT_OQ);
+    /* NaN lanes are no peaks either (peak_value gives NaN * 0) */
+    const __mmask16 num = _mm512_cmp_ps_mask(v, v, _CMP_EQ_OQ);
+    return (unsigned)(~big & num) & 0xFFFFu;
+}
+#define PEAK_VEC 1
+#else
+#define PEAK_VEC                     0
+#define peak_mask16_avx512(pg, x, j) 0x10000u
+#endif
+
 static int skip_below(const float *x, int i, int hi, float thr)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -895,11 +930,37 @@ static void topk_scan_more(const peak_geom *pg, nn_dtype dt, const void *x,
         }
         if (cnt == k)
             floor_raise(fl, h[0].v);
+        /* the window test 16 channels at a time: CenterNet's 3x3 peaks
+         * over 80 channels (all of a vector's lanes in one pixel) */
+        const int vec = pg->on && pg->kh == 3 && pg->kw == 3 && pg->pt == 1 &&
+                        pg->pl == 1 && pg->C % 16 == 0 && row_off % 16 == 0 &&
+                        PEAK_VEC && nn_cpu_avx512f();
         while (i < hi) {
             const double f = floor_get(fl);
             i = skip_below(xf, i, hi, (float)(f > h[0].v ? f : h[0].v));
             if (i >= hi)
                 break;
+            const int i0 = i & ~15;
+            unsigned pm = 0x10000u;
+            /* with a positive worst kept value, a non-peak (value 0) can
+             * never enter: only the peak lanes at or above the threshold
+             * need a look, in order, as the scalar path below takes them */
+            if (vec && h[0].v > 0 && i0 + 16 <= hi)
+                pm = peak_mask16_avx512(pg, x, row_off + (size_t)i0);
+            if (pm != 0x10000u) {
+                for (int l = i - i0; l < 16; l++) {
+                    const double u = xf[i0 + l];
+                    const double g = floor_get(fl);
+                    if (u < (g > h[0].v ? g : h[0].v) || !(pm >> l & 1u))
+                        continue;
+                    if (u > h[0].v || (u == h[0].v && i0 + l < h[0].i)) {
+                        heap_push(h, &cnt, k, (topk_ent){u, i0 + l});
+                        floor_raise(fl, h[0].v);
+                    }
+                }
+                i = i0 + 16;
+                continue;
+            }
             double v = xf[i];
             if (pg->on)
                 v = peak_value(pg, x, row_off + (size_t)i);
