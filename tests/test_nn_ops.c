@@ -1310,6 +1310,18 @@ static int run_named(const char *json, int threads, int strip_kb,
     return rc;
 }
 
+/* run_named with the fusion switch `off` (an environment variable, e.g.
+ * SPATIA_NN_NO_STRIP_EP) set while the model loads. */
+static int run_named_off(const char *json, int threads, int strip_kb,
+                         const char *off, const float *x, const char *name,
+                         float *y, size_t n, int *steps)
+{
+    setenv(off, "1", 1);
+    int rc = run_named(json, threads, strip_kb, x, name, y, n, steps);
+    unsetenv(off);
+    return rc;
+}
+
 /* A Sigmoid that alone reads the 1x1 output of a strip pair runs strip by
  * strip right after the 1x1 operator: one step fewer, values bit for bit
  * those of the Sigmoid run on its own (there the 1x1 output is also a
@@ -1550,12 +1562,11 @@ TEST(dwpw_inside_strips)
         int sa, sb, ta, tb;
         ASSERT_OK(run_named(json, threads, 1, x, "ya", ga, H * W * NA, &sa));
         ASSERT_OK(run_named(json, threads, 1, x, "yb", gb, H * W * NB, &sb));
-        setenv("SPATIA_NN_NO_CO_DWPW", "1", 1);
-        int rc = run_named(json, threads, 1, x, "ya", ua, H * W * NA, &ta);
-        if (!rc)
-            rc = run_named(json, threads, 1, x, "yb", ub, H * W * NB, &tb);
-        unsetenv("SPATIA_NN_NO_CO_DWPW");
-        ASSERT_OK(rc);
+        const char *off = "SPATIA_NN_NO_CO_DWPW";
+        ASSERT_OK(
+            run_named_off(json, threads, 1, off, x, "ya", ua, H * W * NA, &ta));
+        ASSERT_OK(
+            run_named_off(json, threads, 1, off, x, "yb", ub, H * W * NB, &tb));
         ASSERT_MSG(rel_err(ga, ra, H * W * NA) <= 1e-5, "threads %d", threads);
         ASSERT_MSG(rel_err(gb, rb, H * W * NB) <= 1e-5, "threads %d", threads);
         ASSERT(!memcmp(ga, ua, sizeof ga));
@@ -1618,10 +1629,8 @@ TEST(strips_with_residual_add)
     for (int threads = 1; threads <= 2; threads++) {
         int sf = 0, su = 0;
         ASSERT_OK(run_named(json, threads, 1, x, "y", got, H * W * C, &sf));
-        setenv("SPATIA_NN_NO_STRIP_EP", "1", 1);
-        int rc = run_named(json, threads, 1, x, "y", un, H * W * C, &su);
-        unsetenv("SPATIA_NN_NO_STRIP_EP");
-        ASSERT_OK(rc);
+        ASSERT_OK(run_named_off(json, threads, 1, "SPATIA_NN_NO_STRIP_EP", x,
+                                "y", un, H * W * C, &su));
         double e = rel_err(got, ref, H * W * C);
         ASSERT_MSG(e <= 1e-5, "threads %d: error %g", threads, e);
         ASSERT(!memcmp(got, un, sizeof got));
@@ -1709,10 +1718,9 @@ TEST(expand_strips_with_tail)
         for (int threads = 1; threads <= 2; threads++) {
             int sf = 0, su = 0;
             ASSERT_OK(run_named(json, threads, 1, x, "y", got, n, &sf));
-            setenv("SPATIA_NN_NO_EXPAND_TAIL", "1", 1);
-            int rc = run_named(json, threads, 1, x, "y", un, n, &su);
-            unsetenv("SPATIA_NN_NO_EXPAND_TAIL");
-            ASSERT_OK(rc);
+            ASSERT_OK(run_named_off(json, threads, 1,
+                                    "SPATIA_NN_NO_EXPAND_TAIL", x, "y", un, n,
+                                    &su));
             double e = rel_err(got, ref, n);
             ASSERT_MSG(e <= 1e-5, "case %zu threads %d: error %g", ci, threads,
                        e);

@@ -309,11 +309,9 @@ static int pw_ok(const nn_graph *g, const nn_node *n, int *K, int *N, long *M);
  * strips still read (the depthwise input is read a row ahead). */
 static int strip_ep_ok(const nn_graph *g, const nn_plan *p, int s)
 {
-    int res = -1;
-    if (s + 2 >= g->norder || getenv("SPATIA_NN_NO_STRIP_EP") ||
-        pw_ep_kind(g, p, s + 1, &res) != PW_EP_ADD)
-        return 0;
-    return res >= 0;
+    int res;
+    return s + 2 < g->norder && !getenv("SPATIA_NN_NO_STRIP_EP") &&
+           pw_ep_kind(g, p, s + 1, &res) == PW_EP_ADD;
 }
 
 /* Output rows per strip when step s (a depthwise convolution) and step
@@ -630,16 +628,6 @@ static int pw_ep_worth(int K, int N, long M, int ep)
     return ep == PW_EP_ADD || N <= 144 || nn_pw_preferred(K, N, M);
 }
 
-static int same_shape(const nn_shape *a, const nn_shape *b)
-{
-    if (a->rank != b->rank)
-        return 0;
-    for (int i = 0; i < a->rank; i++)
-        if (a->d[i] != b->d[i])
-            return 0;
-    return 1;
-}
-
 /* The epilogue step s + 1 can give the 1x1 convolution at step s
  * (PW_EP_*, 0: none): the convolution runs on the own kernel (pw_ok,
  * pw_ep_worth) and its output, an arena tensor that is no graph output,
@@ -662,7 +650,7 @@ static int pw_ep_kind(const nn_graph *g, const nn_plan *p, int s, int *res)
     const nn_tensor *o = &g->t[h->out[0]];
     if (h->op == NN_OP_HARDSWISH && h->in[0] == t &&
         (o->store == NN_STORE_ARENA || o->store == NN_STORE_VIEW) &&
-        same_shape(&o->shape, &g->t[t].shape))
+        nn_shape_eq(&o->shape, &g->t[t].shape))
         return pw_ep_worth(K, N, M, PW_EP_HS) ? PW_EP_HS : 0;
     if (h->op != NN_OP_ADD || h->nin != 2 || h->a.has_act ||
         o->store != NN_STORE_ARENA || (h->in[0] == t) == (h->in[1] == t))
@@ -673,36 +661,45 @@ static int pw_ep_kind(const nn_graph *g, const nn_plan *p, int s, int *res)
         rt->store == NN_STORE_VIEW ||
         g->t[root_of(g, r)].store != NN_STORE_ARENA ||
         root_of(g, r) == root_of(g, conv_input(g, p, s)) ||
-        !same_shape(&rt->shape, &g->t[t].shape) ||
-        !same_shape(&o->shape, &g->t[t].shape) ||
+        !nn_shape_eq(&rt->shape, &g->t[t].shape) ||
+        !nn_shape_eq(&o->shape, &g->t[t].shape) ||
         !pw_ep_worth(K, N, M, PW_EP_ADD))
         return 0;
     *res = r;
     return PW_EP_ADD;
 }
 
+/* Does the own depthwise kernel take node n (own_dw)? A depthwise
+ * convolution with channel multiplier 1, batch 1, contiguous float input,
+ * a proper clamp, a shape where it measured faster than XNNPACK
+ * (nn_dw_preferred), an AVX-512F CPU. */
+static int own_dw_ok(const nn_graph *g, const nn_node *n)
+{
+    const nn_tensor *x = &g->t[n->in[0]];
+    const nn_shape *ws = &g->t[n->in[1]].shape;
+    return n->op == NN_OP_DWCONV2D && ws->d[3] == 1 && x->dtype == NN_F32 &&
+           x->store != NN_STORE_VIEW && x->shape.rank == 4 &&
+           x->shape.d[0] == 1 &&
+           (!n->a.has_act || n->a.act_min < n->a.act_max) &&
+           nn_dw_preferred(x->shape.d[3], ws->d[0], ws->d[1], n->a.stride[0],
+                           n->a.stride[1]) &&
+           nn_dw_available();
+}
+
 /* Can the depthwise convolution at step s run on the own kernel on its
  * own with the HardSwish of step s + 1 applied as it stores (dw_hs)? The
- * own kernel must take it (as own_dw decides), its output must be an
+ * own kernel must take it (own_dw_ok), its output must be an
  * arena tensor read only by that HardSwish, whose output has its shape. */
 static int dw_hs_pair(const nn_graph *g, int s)
 {
     const nn_node *d = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
-    if (d->op != NN_OP_DWCONV2D || h->op != NN_OP_HARDSWISH || d->nout != 1 ||
-        h->in[0] != d->out[0])
+    if (h->op != NN_OP_HARDSWISH || d->nout != 1 || h->in[0] != d->out[0])
         return 0;
-    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
-    const nn_tensor *u = &g->t[h->out[0]];
-    const nn_shape *ws = &g->t[d->in[1]].shape;
-    return ws->d[3] == 1 && x->dtype == NN_F32 && x->store != NN_STORE_VIEW &&
-           x->shape.rank == 4 && x->shape.d[0] == 1 &&
-           (!d->a.has_act || d->a.act_min < d->a.act_max) &&
-           nn_dw_preferred(x->shape.d[3], ws->d[0], ws->d[1], d->a.stride[0],
-                           d->a.stride[1]) &&
-           nn_dw_available() && t->nuse == 1 && !pinned(g, d->out[0]) &&
+    const nn_tensor *t = &g->t[d->out[0]], *u = &g->t[h->out[0]];
+    return own_dw_ok(g, d) && t->nuse == 1 && !pinned(g, d->out[0]) &&
            t->store == NN_STORE_ARENA && u->dtype == NN_F32 &&
            (u->store == NN_STORE_ARENA || u->store == NN_STORE_VIEW) &&
-           same_shape(&u->shape, &t->shape) && !getenv("SPATIA_NN_NO_DW_HS");
+           nn_shape_eq(&u->shape, &t->shape) && !getenv("SPATIA_NN_NO_DW_HS");
 }
 
 /* Can the dwpw pair at w (dwpw_pair) run inside the strips of the strip
@@ -1453,6 +1450,31 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
     return SPATIA_OK;
 }
 
+/* The window fields nn_dw and nn_dwpw share (dwconv.h, dwpw.h), from the
+ * depthwise node n: input and output sizes, window, strides, dilations,
+ * padding before, clamp. */
+#define DW_WINDOW_FILL(p, g, n)                                                \
+    do {                                                                       \
+        const nn_shape *xs_ = &(g)->t[(n)->in[0]].shape;                       \
+        const nn_shape *ys_ = &(g)->t[(n)->out[0]].shape;                      \
+        const nn_shape *ws_ = &(g)->t[(n)->in[1]].shape;                       \
+        (p)->H = xs_->d[1];                                                    \
+        (p)->W = xs_->d[2];                                                    \
+        (p)->C = xs_->d[3];                                                    \
+        (p)->OH = ys_->d[1];                                                   \
+        (p)->OW = ys_->d[2];                                                   \
+        (p)->kh = ws_->d[0];                                                   \
+        (p)->kw = ws_->d[1];                                                   \
+        (p)->sh = (n)->a.stride[0];                                            \
+        (p)->sw = (n)->a.stride[1];                                            \
+        (p)->dh = (n)->a.dilation[0];                                          \
+        (p)->dw = (n)->a.dilation[1];                                          \
+        (p)->pad_top = (n)->a.pad[0];                                          \
+        (p)->pad_left = (n)->a.pad[2];                                         \
+        (p)->lo = (n)->a.has_act ? (n)->a.act_min : -INFINITY;                 \
+        (p)->hi = (n)->a.has_act ? (n)->a.act_max : INFINITY;                  \
+    } while (0)
+
 /* Parameters of the own depthwise kernel for node n, writing pixels
  * out_stride floats apart; NULL when the kernel does not take the node
  * (no AVX-512F, channel multiplier > 1, batch > 1, strided input, a shape
@@ -1461,35 +1483,14 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
 static nn_dw *own_dw(const nn_graph *g, const nn_node *n, size_t out_stride,
                      int *nomem)
 {
-    const nn_tensor *x = &g->t[n->in[0]], *y = &g->t[n->out[0]];
-    const nn_shape *ws = &g->t[n->in[1]].shape;
-    if (n->op != NN_OP_DWCONV2D || ws->d[3] != 1 || x->dtype != NN_F32 ||
-        x->store == NN_STORE_VIEW || x->shape.rank != 4 || x->shape.d[0] != 1 ||
-        (n->a.has_act && !(n->a.act_min < n->a.act_max)) ||
-        !nn_dw_preferred(x->shape.d[3], ws->d[0], ws->d[1], n->a.stride[0],
-                         n->a.stride[1]) ||
-        !nn_dw_available())
+    if (!own_dw_ok(g, n))
         return NULL;
     nn_dw *d = calloc(1, sizeof *d);
     if (!d) {
         *nomem = 1;
         return NULL;
     }
-    d->H = x->shape.d[1];
-    d->W = x->shape.d[2];
-    d->C = x->shape.d[3];
-    d->OH = y->shape.d[1];
-    d->OW = y->shape.d[2];
-    d->kh = ws->d[0];
-    d->kw = ws->d[1];
-    d->sh = n->a.stride[0];
-    d->sw = n->a.stride[1];
-    d->dh = n->a.dilation[0];
-    d->dw = n->a.dilation[1];
-    d->pad_top = n->a.pad[0];
-    d->pad_left = n->a.pad[2];
-    d->lo = n->a.has_act ? n->a.act_min : -INFINITY;
-    d->hi = n->a.has_act ? n->a.act_max : INFINITY;
+    DW_WINDOW_FILL(d, g, n);
     d->w = g->t[n->in[1]].data;
     d->bias = n->nin > 2 ? g->t[n->in[2]].data : NULL;
     d->out_stride = out_stride;
@@ -1606,11 +1607,18 @@ static int strip_groups(const nn_plan *p, int n, size_t buf, size_t avail)
     return g;
 }
 
+/* The first strip of group k of n strips in `groups` contiguous ranges
+ * (k = groups: n). Every user of the split takes it from here. */
+static int group_first(int k, int n, int groups)
+{
+    return (int)((long)k * n / groups);
+}
+
 /* The group of strip i among n strips in `groups` contiguous ranges. */
 static int group_of(int i, int n, int groups)
 {
     int k = 0;
-    while (k + 1 < groups && i >= (int)((long)(k + 1) * n / groups))
+    while (k + 1 < groups && i >= group_first(k + 1, n, groups))
         k++;
     return k;
 }
@@ -1868,8 +1876,8 @@ static int make_strip_sig(nn_graph *g, nn_plan *p, int s)
 static void group_rows(const nn_step *st, int OH, int k, int *r0, int *r1)
 {
     const int n = st->nstrips, g = st->strip_groups > 1 ? st->strip_groups : 1;
-    const int from = (int)((long)k * n / g), to = (int)((long)(k + 1) * n / g);
-    *r0 = from * st->strip_rows;
+    const int to = group_first(k + 1, n, g);
+    *r0 = group_first(k, n, g) * st->strip_rows;
     *r1 = to * st->strip_rows < OH ? to * st->strip_rows : OH;
 }
 
@@ -2206,6 +2214,7 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
         sd->tail = tail;
         sd->tgmem = tgmem;
         sd->tail_buf = tbuf;
+        sd->tail_row_px = OW;
         sd->out[0] = p->steps[s + 2 + (tk == 2)].out[0];
         if (tk == 2)
             sd->tail_res = p->steps[s + 3].in[ta->in[0] == tc->out[0]];
@@ -2237,27 +2246,11 @@ static int make_dwpw(nn_graph *g, nn_plan *p, int s)
 {
     nn_step *sd = &p->steps[s], *sc = &p->steps[s + 1];
     const nn_node *d = &g->n[sd->node], *c = &g->n[sc->node];
-    const nn_tensor *x = &g->t[d->in[0]], *t = &g->t[d->out[0]];
     const nn_tensor *y = &g->t[c->out[0]];
-    const nn_shape *dws = &g->t[d->in[1]].shape;
     nn_dwpw *k = calloc(1, sizeof *k);
     if (!k)
         return SPATIA_NOMEM;
-    k->H = x->shape.d[1];
-    k->W = x->shape.d[2];
-    k->C = x->shape.d[3];
-    k->OH = t->shape.d[1];
-    k->OW = t->shape.d[2];
-    k->kh = dws->d[0];
-    k->kw = dws->d[1];
-    k->sh = d->a.stride[0];
-    k->sw = d->a.stride[1];
-    k->dh = d->a.dilation[0];
-    k->dw = d->a.dilation[1];
-    k->pad_top = d->a.pad[0];
-    k->pad_left = d->a.pad[2];
-    k->lo = d->a.has_act ? d->a.act_min : -INFINITY;
-    k->hi = d->a.has_act ? d->a.act_max : INFINITY;
+    DW_WINDOW_FILL(k, g, d);
     k->CO = y->shape.d[3];
     k->plo = c->a.has_act ? c->a.act_min : -INFINITY;
     k->phi = c->a.has_act ? c->a.act_max : INFINITY;
@@ -2616,8 +2609,7 @@ static int run_strips(const nn_graph *g, const nn_plan *p, int s, int from,
         if (st->expand && st->tail) { /* depthwise rows, then the tail */
             float *tb = st->tgmem + (size_t)k * st->tail_buf;
             const nn_pw *tp = st->tail;
-            const long oh = g->t[g->n[st->node].out[0]].shape.d[1];
-            const long m = tp->M / oh; /* pixels per output row */
+            const long m = st->tail_row_px, oh = tp->M / m;
             const long r0 = (long)i * st->strip_rows;
             const long nr = r0 + st->strip_rows < oh ? st->strip_rows : oh - r0;
             if (st->dw)
@@ -2691,8 +2683,8 @@ static void strip_task(void *arg, size_t k)
     strip_ctx *c = arg;
     const nn_step *st = &c->p->steps[c->s];
     const int n = st->nstrips, g = st->strip_groups;
-    const int from = (int)((long)k * n / g), to = (int)((long)(k + 1) * n / g);
-    c->failed[k] = run_strips(c->g, c->p, c->s, from, to, (int)k, NULL);
+    c->failed[k] = run_strips(c->g, c->p, c->s, group_first((int)k, n, g),
+                              group_first((int)k + 1, n, g), (int)k, NULL);
 }
 
 /* The filter of a folded step for this run's gate (nn_fold). */

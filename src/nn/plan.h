@@ -82,6 +82,7 @@ typedef struct nn_step {
     const void *tail_res;
     float *tgmem;
     size_t tail_buf;
+    long tail_row_px; /* pixels per output row of the tail */
     /* own fused depthwise + small 1x1 kernel (dwpw.h) of this 1x1 step and
      * the depthwise step before it (skipped), owned */
     nn_dwpw *dwpw;
