@@ -114,7 +114,7 @@ int main(int argc, char **argv)
         printf("%-20s %9.3f %9.3f %7.2f %9.3f %9.3f %7.2f  %s\n", name,
                t[0][0] * 1e3, t[0][1] * 1e3, t[0][0] / t[0][1], t[1][0] * 1e3,
                t[1][1] * 1e3, t[1][0] / t[1][1],
-               nn_dw_preferred(C, k, k, s, s) ? "own" : "xnn");
+               nn_dw_preferred(C, k, k, s, s, 0) ? "own" : "xnn");
         xnn_delete_operator(op);
         nn_free_aligned(x);
         nn_free_aligned(y);

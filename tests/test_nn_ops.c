@@ -2302,9 +2302,18 @@ TEST(pointwise_depthwise_strips)
             spatia_nn_model_destroy(mdl);
             double e = rel_err(got, ref, n);
             ASSERT_MSG(e <= 1e-5, "case %zu strips %d: error %g", ci, strip, e);
-            /* same kernels, same order per element: bit for bit */
+            /* same kernels, same order per element: bit for bit; but a
+             * 3x3 window at stride 2 over 64+ channels runs on XNNPACK
+             * unsplit and on the own kernel in strips (nn_dw_preferred
+             * with the input cached), whose sums round differently */
+            const int mixed =
+                nn_dw_available() && k == 3 && s == 2 && CT >= 64 && M == 1;
             if (!strip)
                 memcpy(flat, got, n * sizeof *got);
+            else if (mixed)
+                ASSERT_MSG(rel_err(got, flat, n) <= 1e-6,
+                           "case %zu: strips %g from the unsplit run", ci,
+                           rel_err(got, flat, n));
             else
                 ASSERT_MSG(!memcmp(flat, got, n * sizeof *got),
                            "case %zu: strips differ from the unsplit run", ci);
@@ -2972,7 +2981,7 @@ TEST(depthwise_hardswish_epilogue)
             double e = rel_err(got, ref, n);
             ASSERT_MSG(e <= 1e-5, "case %zu, %d threads: error %g", ci, threads,
                        e);
-            if (!nn_dw_available() || !nn_dw_preferred(C, k, k, sd, sd))
+            if (!nn_dw_available() || !nn_dw_preferred(C, k, k, sd, sd, 0))
                 continue;
             ASSERT_MSG(fi.steps == ui.steps - 1, "case %zu: steps %d vs %d", ci,
                        fi.steps, ui.steps);

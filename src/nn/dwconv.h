@@ -25,14 +25,20 @@
 /* Where the planner prefers this kernel to XNNPACK's, as measured on
  * CenterNet (AMD EPYC Zen 4, one thread; bench/bench_dw per shape, inputs
  * in cache and from memory, and per node in the whole model): everywhere
- * but 3x3 windows at stride 2 over 64+ channels. Those are memory-bound
- * layers where the two were within 10% of each other alone (either way
- * from run to run) and the own kernel 8-10% slower inside the model
- * (CenterNet's 256x256x64 expand strips and 64x64x192 input), so they
- * stay on XNNPACK; 1.1-3x faster on all the others. */
-static inline int nn_dw_preferred(int channels, int kh, int kw, int sh, int sw)
+ * but 3x3 windows at stride 2 over 64+ channels read from the arena
+ * (`cached` 0). Those are memory-bound layers where the two were within
+ * 10% of each other alone (either way from run to run) and the own kernel
+ * 8-10% slower inside the model (CenterNet's 64x64x192 input, 0.099 ->
+ * 0.124 ms at 1 thread), so they stay on XNNPACK; 1.1-3x faster on all
+ * the others. With the input in a strip buffer (`cached` 1: an expand
+ * pair's 1x1 rows, just written) the own kernel wins there too:
+ * CenterNet's 256x256x64 expand strips, depthwise part 0.59-0.65 ->
+ * 0.40-0.43 ms at 1 thread. */
+static inline int nn_dw_preferred(int channels, int kh, int kw, int sh, int sw,
+                                  int cached)
 {
-    return !(kh == 3 && kw == 3 && sh == 2 && sw == 2 && channels >= 64);
+    return cached ||
+           !(kh == 3 && kw == 3 && sh == 2 && sw == 2 && channels >= 64);
 }
 
 typedef struct nn_dw {

@@ -672,8 +672,9 @@ static int pw_ep_kind(const nn_graph *g, const nn_plan *p, int s, int *res)
 /* Does the own depthwise kernel take node n (own_dw)? A depthwise
  * convolution with channel multiplier 1, batch 1, contiguous float input,
  * a proper clamp, a shape where it measured faster than XNNPACK
- * (nn_dw_preferred), an AVX-512F CPU. */
-static int own_dw_ok(const nn_graph *g, const nn_node *n)
+ * (nn_dw_preferred; cached: its input is an expand pair's strip buffer),
+ * an AVX-512F CPU. */
+static int own_dw_ok(const nn_graph *g, const nn_node *n, int cached)
 {
     const nn_tensor *x = &g->t[n->in[0]];
     const nn_shape *ws = &g->t[n->in[1]].shape;
@@ -682,7 +683,7 @@ static int own_dw_ok(const nn_graph *g, const nn_node *n)
            x->shape.d[0] == 1 &&
            (!n->a.has_act || n->a.act_min < n->a.act_max) &&
            nn_dw_preferred(x->shape.d[3], ws->d[0], ws->d[1], n->a.stride[0],
-                           n->a.stride[1]) &&
+                           n->a.stride[1], cached) &&
            nn_dw_available();
 }
 
@@ -696,7 +697,7 @@ static int dw_hs_pair(const nn_graph *g, int s)
     if (h->op != NN_OP_HARDSWISH || d->nout != 1 || h->in[0] != d->out[0])
         return 0;
     const nn_tensor *t = &g->t[d->out[0]], *u = &g->t[h->out[0]];
-    return own_dw_ok(g, d) && t->nuse == 1 && !pinned(g, d->out[0]) &&
+    return own_dw_ok(g, d, 0) && t->nuse == 1 && !pinned(g, d->out[0]) &&
            t->store == NN_STORE_ARENA && u->dtype == NN_F32 &&
            (u->store == NN_STORE_ARENA || u->store == NN_STORE_VIEW) &&
            nn_shape_eq(&u->shape, &t->shape) && !getenv("SPATIA_NN_NO_DW_HS");
@@ -821,7 +822,7 @@ static void plan_folds(nn_graph *g, nn_plan *p)
                      (p->dwpw[r] ||
                       (p->strip_rows[r] &&
                        nn_dw_preferred(ws->d[2], ws->d[0], ws->d[1],
-                                       d->a.stride[0], d->a.stride[1])));
+                                       d->a.stride[0], d->a.stride[1], 0)));
                 last = r + 1; /* the pair runs at its second step */
             }
         }
@@ -1481,9 +1482,9 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
  * where XNNPACK measured as fast: nn_dw_preferred) or on allocation
  * failure (*nomem set). */
 static nn_dw *own_dw(const nn_graph *g, const nn_node *n, size_t out_stride,
-                     int *nomem)
+                     int cached, int *nomem)
 {
-    if (!own_dw_ok(g, n))
+    if (!own_dw_ok(g, n, cached))
         return NULL;
     nn_dw *d = calloc(1, sizeof *d);
     if (!d) {
@@ -1751,7 +1752,7 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
         goto fail;
     const int ep = p->strip_ep && p->strip_ep[s];
     const nn_node *h = ep ? &g->n[p->steps[s + 2].node] : NULL;
-    sp.own = own_dw(g, d, (size_t)CT, &nomem);
+    sp.own = own_dw(g, d, (size_t)CT, 0, &nomem);
     if (!nomem)
         sp.pw = own_pw(g, c, ystride, ep, &nomem);
     if (nomem || strip_pw_parts(&sp, g, c, n, ci, CO))
@@ -2113,7 +2114,7 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
         if (tk == 2)
             tail->ep = PW_EP_ADD;
     }
-    sp.own = own_dw(g, d, dstride, &nomem);
+    sp.own = own_dw(g, d, dstride, 1, &nomem);
     if (sp.own && !(sp.sdw = calloc((size_t)n, sizeof *sp.sdw)))
         goto fail; /* the own kernel's parameters per strip */
     if (!nomem)
@@ -2516,7 +2517,7 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             st->dw = own_dw(g, n,
                             y->store == NN_STORE_VIEW ? (size_t)y->row_stride
                                                       : (size_t)y->shape.d[3],
-                            &nomem);
+                            0, &nomem);
             if (nomem || (hs && !st->dw)) /* dw_hs_pair checked own_dw's rule */
                 return SPATIA_NOMEM;
             if (hs) {
