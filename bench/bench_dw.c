@@ -7,7 +7,10 @@
  *
  * Two columns per engine: "warm" runs again on the input it just read;
  * "cold" first writes 64 MiB elsewhere, so input and output come from
- * memory, as for a layer whose input was written long before.
+ * memory, as for a layer whose input was written long before. A last
+ * column gives the own kernel's GFLOP/s on 4 output rows from the middle
+ * of the image run again and again (input and output then sit in L2, as
+ * inside row strips): the kernel's own speed, apart from memory.
  *
  * Run: build/bench_dw [rounds]   (default 30; the machine is shared, so
  * the minimum is what compares)
@@ -61,8 +64,9 @@ int main(int argc, char **argv)
     char *junk = malloc(BENCH_JUNK_BYTES);
     if (!junk)
         return 1;
-    printf("%-20s %9s %9s %7s %9s %9s %7s  %s\n", "out HxWxC k s", "warm: own",
-           "xnn", "own/xnn", "cold: own", "xnn", "own/xnn", "preferred");
+    printf("%-20s %9s %9s %7s %9s %9s %7s %8s  %s\n", "out HxWxC k s",
+           "warm: own", "xnn", "own/xnn", "cold: own", "xnn", "own/xnn",
+           "L2 GF/s", "preferred");
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
         const int OH = shapes[si][0], C = shapes[si][1], k = shapes[si][2];
         const int s = shapes[si][3], H = OH * s;
@@ -109,11 +113,21 @@ int main(int argc, char **argv)
         double t[2][2]; /* [cold][xnn] */
         dw_run_ctx rc = {&d, op, x, y};
         bench_best(rounds, junk, dw_run_one, &rc, t);
+        /* 4 rows from the middle, in L2 after the first run */
+        const int r0 = OH / 2 - 2, r1 = r0 + 4;
+        double strip = 1e9;
+        for (int r = 0; r < 50 * rounds; r++) {
+            double t0 = bench_now_s();
+            nn_dw_run(&d, x, y + (size_t)r0 * OH * C, r0, r1, NULL);
+            double dt = bench_now_s() - t0;
+            strip = dt < strip ? dt : strip;
+        }
+        const double fl = 2.0 * (r1 - r0) * OH * C * k * k;
         char name[64];
         snprintf(name, sizeof name, "%dx%dx%d k%d s%d", OH, OH, C, k, s);
-        printf("%-20s %9.3f %9.3f %7.2f %9.3f %9.3f %7.2f  %s\n", name,
+        printf("%-20s %9.3f %9.3f %7.2f %9.3f %9.3f %7.2f %8.1f  %s\n", name,
                t[0][0] * 1e3, t[0][1] * 1e3, t[0][0] / t[0][1], t[1][0] * 1e3,
-               t[1][1] * 1e3, t[1][0] / t[1][1],
+               t[1][1] * 1e3, t[1][0] / t[1][1], fl / strip / 1e9,
                nn_dw_preferred(C, k, k, s, s, 0) ? "own" : "xnn");
         xnn_delete_operator(op);
         nn_free_aligned(x);

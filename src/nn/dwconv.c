@@ -110,15 +110,18 @@ DW_INLINE void dw_checked(const nn_dw *p, int iy0, float *yrow, int from,
  * padding); acc starts from the bias. Each input vector loaded feeds every
  * output of the group whose window covers it (up to KW multiply-adds at
  * stride 1); the KW filter vectors of the current window row stay in
- * registers. With CK (columns near the image's left or right edge), input
- * columns outside the image are skipped: padding taps add nothing, as in
- * dw_pixel_checked. Per output the taps still go in row-major window
- * order: rows ascending, within a row the input columns (hence the window
- * columns) ascending. Horizontal dilation 1; KW, S, N, CK are constants at
- * each call. */
-DW_INLINE void dw_group(const nn_dw *p, int iy0, int kya, int kyb, int ox,
-                        float *yrow, int c0, __mmask16 m, __m512 b,
-                        const int KW, const int S, const int N, const int CK)
+ * registers. Input columns outside the image are skipped (padding taps add
+ * nothing, as in dw_pixel_checked): with CK, each column is checked; else
+ * the group's first L and last R input columns are the ones outside
+ * (a group at the image's left or right edge), known when compiled, so the
+ * edge groups run as fast as the inner ones. Per output the taps still go
+ * in row-major window order: rows ascending, within a row the input
+ * columns (hence the window columns) ascending. Horizontal dilation 1;
+ * KW, S, N, CK, L, R are constants at each call. */
+DW_INLINE void dw_group_lr(const nn_dw *p, int iy0, int kya, int kyb, int ox,
+                           float *yrow, int c0, __mmask16 m, __m512 b,
+                           const int KW, const int S, const int N, const int CK,
+                           const int L, const int R)
 {
     __m512 acc[DW_NMAX];
 #pragma GCC unroll 16
@@ -135,7 +138,8 @@ DW_INLINE void dw_group(const nn_dw *p, int iy0, int kya, int kyb, int ox,
             wv[kx] = dw_load(m, wr + kx * C);
 #pragma GCC unroll 40
         for (int i = 0; i < (N - 1) * S + KW; i++) {
-            if (CK && (unsigned)(ix0 + i) >= (unsigned)p->W)
+            if ((CK && (unsigned)(ix0 + i) >= (unsigned)p->W) || i < L ||
+                i >= (N - 1) * S + KW - R)
                 continue;
             __m512 v = dw_load(m, xr + (ptrdiff_t)(ix0 + i) * (ptrdiff_t)C);
             /* one load in a register for all its multiply-adds: keeps
@@ -173,14 +177,41 @@ DW_INLINE void dw_group(const nn_dw *p, int iy0, int kya, int kyb, int ox,
                  _mm512_min_ps(_mm512_max_ps(acc[j], lo), hi));
 }
 
+DW_INLINE void dw_group(const nn_dw *p, int iy0, int kya, int kyb, int ox,
+                        float *yrow, int c0, __mmask16 m, __m512 b,
+                        const int KW, const int S, const int N, const int CK)
+{
+    dw_group_lr(p, iy0, kya, kyb, ox, yrow, c0, m, b, KW, S, N, CK, 0, 0);
+}
+
 /* A group of N at ox: unchecked when its windows lie inside the image's
- * columns [oxa, oxb), else checked (full blocks load without a mask). */
+ * columns [oxa, oxb) (full blocks load without a mask); at the image's
+ * left or right edge, with 1 or 2 input columns outside it on one side
+ * (3x3 and 5x5 windows with SAME padding), a variant that skips those
+ * columns, fixed when compiled; else checked per column. */
 DW_INLINE void dw_group_at(const nn_dw *p, int iy0, int kya, int kyb, int ox,
                            int oxa, int oxb, float *yrow, int c0, __mmask16 m,
                            __m512 b, const int KW, const int S, const int N)
 {
-    if (ox < oxa || ox + N > oxb)
-        dw_group(p, iy0, kya, kyb, ox, yrow, c0, m, b, KW, S, N, 1);
+    if (ox < oxa || ox + N > oxb) {
+        const int ix0 = ox * S - p->pad_left, ni = (N - 1) * S + KW;
+        const int l = ix0 < 0 ? -ix0 : 0;
+        const int r = ix0 + ni > p->W ? ix0 + ni - p->W : 0;
+        if (N > 2 && l == 1 && r == 0)
+            dw_group_lr(p, iy0, kya, kyb, ox, yrow, c0, m, b, KW, S, N, 0, 1,
+                        0);
+        else if (N > 2 && l == 2 && r == 0)
+            dw_group_lr(p, iy0, kya, kyb, ox, yrow, c0, m, b, KW, S, N, 0, 2,
+                        0);
+        else if (N > 2 && l == 0 && r == 1)
+            dw_group_lr(p, iy0, kya, kyb, ox, yrow, c0, m, b, KW, S, N, 0, 0,
+                        1);
+        else if (N > 2 && l == 0 && r == 2)
+            dw_group_lr(p, iy0, kya, kyb, ox, yrow, c0, m, b, KW, S, N, 0, 0,
+                        2);
+        else
+            dw_group(p, iy0, kya, kyb, ox, yrow, c0, m, b, KW, S, N, 1);
+    }
     else if (m == (__mmask16)0xFFFF)
         dw_group(p, iy0, kya, kyb, ox, yrow, c0, (__mmask16)0xFFFF, b, KW, S, N,
                  0);
