@@ -9,11 +9,13 @@
 #include <stdint.h>
 
 #include "nn/dwconv.h"
+#include "nn/graph.h"
 #include "nn/pwconv.h"
 #include "nn_testmodel.h"
 #include "spatia/error.h"
 #include "spatia/nn.h"
 #include "test.h"
+#include <pthread.h>
 #include <pthreadpool.h>
 
 #define MAXN 65536
@@ -3323,6 +3325,56 @@ TEST(mean_summed_by_producers)
     }
 }
 
+/* nn_run_tasks with a two-thread pool deals n items in two contiguous
+ * ranges, each run in order by one thread (a thread never runs single
+ * items of the other's range); one item, or no pool: the calling thread,
+ * in order. */
+typedef struct run_log {
+    pthread_t who[64];
+    int seq[64];
+    int next; /* atomic */
+} run_log;
+
+static void run_log_task(void *arg, size_t i)
+{
+    run_log *l = arg;
+    l->who[i] = pthread_self();
+    l->seq[i] = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+}
+
+TEST(run_tasks_contiguous_ranges)
+{
+    pthreadpool_t pool = pthreadpool_create(2);
+    ASSERT(pool != NULL);
+    static const size_t ns[] = {2, 3, 37, 64};
+    for (size_t c = 0; c < sizeof ns / sizeof ns[0]; c++) {
+        const size_t n = ns[c], half = n / 2;
+        for (int round = 0; round < 50; round++) {
+            run_log l = {.next = 0};
+            nn_run_tasks(pool, run_log_task, &l, n);
+            ASSERT(l.next == (int)n);
+            for (size_t i = 1; i < n; i++) {
+                if (i == half)
+                    continue; /* the second range may be another thread */
+                ASSERT_MSG(pthread_equal(l.who[i], l.who[i - 1]),
+                           "n %zu: item %zu on another thread than %zu", n,
+                           i, i - 1);
+                ASSERT_MSG(l.seq[i] > l.seq[i - 1],
+                           "n %zu: item %zu ran before item %zu", n, i,
+                           i - 1);
+            }
+        }
+    }
+    run_log l = {.next = 0};
+    nn_run_tasks(pool, run_log_task, &l, 1);
+    ASSERT(l.next == 1 && pthread_equal(l.who[0], pthread_self()));
+    pthreadpool_destroy(pool);
+    l.next = 0;
+    nn_run_tasks(NULL, run_log_task, &l, 5);
+    for (size_t i = 0; i < 5; i++)
+        ASSERT(pthread_equal(l.who[i], pthread_self()) && l.seq[i] == (int)i);
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
@@ -3341,4 +3393,4 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(two_thread_arena_halves_and_mean), T(pointwise_own_kernel_direct),
           T(pointwise_own_kernel), T(pointwise_hardswish_epilogue),
           T(depthwise_hardswish_epilogue), T(pointwise_residual_epilogue),
-          T(mean_summed_by_producers))
+          T(mean_summed_by_producers), T(run_tasks_contiguous_ranges))

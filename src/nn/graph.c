@@ -5,6 +5,8 @@
  */
 #include "nn/graph.h"
 
+#include <stdlib.h>
+
 #include <pthreadpool.h>
 
 #include <stdio.h>
@@ -236,12 +238,35 @@ size_t nn_range_count(struct pthreadpool *pool, size_t n)
     return t;
 }
 
+typedef struct run_ranges {
+    void (*task)(void *, size_t);
+    void *ctx;
+    size_t n, T;
+} run_ranges;
+
+/* pthreadpool task: items [k n / T, (k + 1) n / T) in order. */
+static void run_range(void *arg, size_t k)
+{
+    const run_ranges *r = arg;
+    const size_t a = k * r->n / r->T, b = (k + 1) * r->n / r->T;
+    for (size_t i = a; i < b; i++)
+        r->task(r->ctx, i);
+}
+
 void nn_run_tasks(struct pthreadpool *pool, void (*task)(void *, size_t),
                   void *ctx, size_t n)
 {
-    if (pool && n > 1)
-        pthreadpool_parallelize_1d(pool, task, ctx, n, 0);
-    else
+    static int stealing = -1; /* SPATIA_NN_ROW_STEALING=1: the old way */
+    if (stealing < 0)
+        stealing = getenv("SPATIA_NN_ROW_STEALING") != NULL;
+    const size_t T = nn_range_count(pool, n);
+    if (T < 2) {
         for (size_t i = 0; i < n; i++)
             task(ctx, i);
+    } else if (T == n || stealing) {
+        pthreadpool_parallelize_1d(pool, task, ctx, n, 0);
+    } else {
+        run_ranges r = {task, ctx, n, T};
+        pthreadpool_parallelize_1d(pool, run_range, &r, T, 0);
+    }
 }

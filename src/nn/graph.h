@@ -196,7 +196,16 @@ int nn_cpu_avx512f(void);
 struct pthreadpool;
 size_t nn_range_count(struct pthreadpool *pool, size_t n);
 /* Runs task(ctx, i) for i in [0, n): over `pool` when there is one and n
- * > 1, else in order on the calling thread. Never allocates. */
+ * > 1, else in order on the calling thread. With a pool the items go in T
+ * (nn_range_count) contiguous ranges, one pool task each, every range in
+ * order: thread k runs the k-th T-th of the items every time (unless a
+ * thread is so late that another takes its whole range), never single
+ * items of another's range. Per-item tasks let pthreadpool move the last
+ * items of a range to the thread done first, and which thread writes
+ * those rows then changes from run to run: the next step's owner reads
+ * them from the other core, and the next run's writer takes them back,
+ * costly when the two cores sit on different L3s (see docs/nn.md).
+ * Never allocates. */
 void nn_run_tasks(struct pthreadpool *pool, void (*task)(void *, size_t),
                   void *ctx, size_t n);
 

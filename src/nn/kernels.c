@@ -386,14 +386,33 @@ NN_HOT_LOOPS static void ew_tile(void *ctx, size_t start, size_t len)
     }
 }
 
+typedef struct ew_ranges {
+    ew_ctx *c;
+    size_t cnt, T;
+} ew_ranges;
+
+/* pthreadpool task: range k of T over [0, cnt) (bounds on multiples of 16
+ * elements): each thread writes the same part every run (nn_run_tasks) */
+static void ew_range(void *arg, size_t k)
+{
+    const ew_ranges *r = arg;
+    const size_t a = k ? (k * r->cnt / r->T) & ~(size_t)15 : 0;
+    const size_t b =
+        k + 1 < r->T ? ((k + 1) * r->cnt / r->T) & ~(size_t)15 : r->cnt;
+    if (b > a)
+        ew_tile(r->c, a, b - a);
+}
+
 static void elementwise(const nn_node *n, const float *x, const float *x2,
                         float *y, size_t cnt, pthreadpool_t pool)
 {
     ew_ctx c = {n, x, x2, y};
-    if (!pool || cnt <= EW_TILE)
+    if (!pool || cnt <= EW_TILE) {
         ew_tile(&c, 0, cnt);
-    else
-        pthreadpool_parallelize_1d_tile_1d(pool, ew_tile, &c, cnt, EW_TILE, 0);
+    } else {
+        ew_ranges r = {&c, cnt, nn_range_count(pool, cnt)};
+        nn_run_tasks(pool, ew_range, &r, r.T);
+    }
 }
 
 /* --- reductions and shape ops -------------------------------------------- */
