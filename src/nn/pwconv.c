@@ -50,8 +50,9 @@
 int nn_pw_preferred(int K, int N, long pixels)
 {
     const int t = N % 16;
-    return (pixels == 1 && (long)K * N <= 8192) || pixels >= 128 * 128 ||
-           (t >= 1 && t <= 8);
+    if (pixels == 1) /* the tail rule below does not apply: see above */
+        return (long)K * N <= 8192;
+    return pixels >= 128 * 128 || (t >= 1 && t <= 8);
 }
 
 int nn_pw_available(void)

@@ -26,9 +26,10 @@
 
 /* 1 where the planner prefers this kernel to XNNPACK's GEMM for K -> N
  * over `pixels` (AMD EPYC Zen 4, bench/bench_pw per shape, and per node
- * in CenterNet at 1 and 2 threads): N % 16 in 1..8, 128x128 pixels and
- * more, or one pixel with K * N <= 8192. The measurements are at its
- * definition. */
+ * in CenterNet at 1 and 2 threads): N % 16 in 1..8 or 128x128 pixels and
+ * more, over more than one pixel; one pixel (a product with a vector,
+ * which this kernel runs on one thread and XNNPACK splits by columns)
+ * only with K * N <= 8192. The measurements are at its definition. */
 int nn_pw_preferred(int K, int N, long pixels);
 
 enum {
