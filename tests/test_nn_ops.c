@@ -2796,10 +2796,10 @@ TEST(pointwise_own_kernel)
         int H, W, K, N, bias;
         const char *act;
     } cases[] = {
-        {5, 7, 72, 18, 1, "Relu6"},  {3, 11, 17, 24, 0, NULL},
-        {1, 1, 60, 130, 1, "Relu"},  {1, 1, 64, 96, 0, NULL},
-        {4, 9, 40, 72, 1, NULL},     {128, 128, 3, 16, 1, "Relu"},
-        {2, 13, 64, 8, 0, "Relu6"},  {7, 5, 1, 3, 1, NULL},
+        {5, 7, 72, 18, 1, "Relu6"}, {3, 11, 17, 24, 0, NULL},
+        {1, 1, 60, 130, 1, "Relu"}, {1, 1, 64, 96, 0, NULL},
+        {4, 9, 40, 72, 1, NULL},    {128, 128, 3, 16, 1, "Relu"},
+        {2, 13, 64, 8, 0, "Relu6"}, {7, 5, 1, 3, 1, NULL},
     };
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         const int H = cases[ci].H, W = cases[ci].W, K = cases[ci].K;
@@ -3357,11 +3357,10 @@ TEST(run_tasks_contiguous_ranges)
                 if (i == half)
                     continue; /* the second range may be another thread */
                 ASSERT_MSG(pthread_equal(l.who[i], l.who[i - 1]),
-                           "n %zu: item %zu on another thread than %zu", n,
-                           i, i - 1);
-                ASSERT_MSG(l.seq[i] > l.seq[i - 1],
-                           "n %zu: item %zu ran before item %zu", n, i,
+                           "n %zu: item %zu on another thread than %zu", n, i,
                            i - 1);
+                ASSERT_MSG(l.seq[i] > l.seq[i - 1],
+                           "n %zu: item %zu ran before item %zu", n, i, i - 1);
             }
         }
     }

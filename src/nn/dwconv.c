@@ -211,8 +211,7 @@ DW_INLINE void dw_group_at(const nn_dw *p, int iy0, int kya, int kyb, int ox,
                         2);
         else
             dw_group(p, iy0, kya, kyb, ox, yrow, c0, m, b, KW, S, N, 1);
-    }
-    else if (m == (__mmask16)0xFFFF)
+    } else if (m == (__mmask16)0xFFFF)
         dw_group(p, iy0, kya, kyb, ox, yrow, c0, (__mmask16)0xFFFF, b, KW, S, N,
                  0);
     else

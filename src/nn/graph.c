@@ -5,8 +5,6 @@
  */
 #include "nn/graph.h"
 
-#include <stdlib.h>
-
 #include <pthreadpool.h>
 
 #include <stdio.h>

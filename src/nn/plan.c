@@ -780,6 +780,23 @@ static int pw_fold_ok(const nn_graph *g, const nn_plan *p, int r, int j)
     return refill * 4 < (size_t)M * (size_t)K;
 }
 
+/* Tensor t gets no arena bytes: the fused step that would write it never
+ * does. */
+static void no_bytes(nn_tensor *t)
+{
+    t->store = NN_STORE_NONE;
+    t->first = t->last = -1;
+}
+
+/* The arena root of tensor t is written from step s on (a fused group
+ * writes its last step's output at its first step). */
+static void written_from(nn_graph *g, int t, int s)
+{
+    nn_tensor *r = &g->t[root_of(g, t)];
+    if (r->store == NN_STORE_ARENA && r->first > s)
+        r->first = s;
+}
+
 /* Squeeze-excite gates folded into their readers: a Mul x * gate
  * ([1,1,1,C]) whose output is read only as the input of
  * - depthwise convolutions (multiplier 1) that run on own kernels (dwpw
@@ -838,8 +855,7 @@ static void plan_folds(nn_graph *g, nn_plan *p)
             if (t->store == NN_STORE_ARENA && t->last < last)
                 t->last = last;
         }
-        u->store = NN_STORE_NONE;
-        u->first = u->last = -1;
+        no_bytes(u);
     }
 }
 
@@ -938,11 +954,8 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             nn_tensor *r = &g->t[root_of(g, d->in[0])];
             if (r->store == NN_STORE_ARENA && r->last < s + 1)
                 r->last = s + 1;
-            if (p->dwpw[s]) { /* the fused kernel never writes it */
-                nn_tensor *t = &g->t[d->out[0]];
-                t->store = NN_STORE_NONE;
-                t->first = t->last = -1;
-            }
+            if (p->dwpw[s]) /* the fused kernel never writes it */
+                no_bytes(&g->t[d->out[0]]);
             s++; /* a step is in one pair at most */
         }
         /* strip pairs that also run the residual Add after them: the 1x1
@@ -954,14 +967,8 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             if (!p->strip_rows[s] || !strip_ep_ok(g, p, s))
                 continue;
             p->strip_ep[s] = 1;
-            const nn_node *c = &g->n[g->order[s + 1]];
-            const nn_node *h = &g->n[g->order[s + 2]];
-            nn_tensor *t = &g->t[c->out[0]];
-            t->store = NN_STORE_NONE;
-            t->first = t->last = -1;
-            nn_tensor *r = &g->t[root_of(g, h->out[0])];
-            if (r->store == NN_STORE_ARENA && r->first > s + 1)
-                r->first = s + 1;
+            no_bytes(&g->t[g->n[g->order[s + 1]].out[0]]);
+            written_from(g, g->n[g->order[s + 2]].out[0], s + 1);
         }
         /* expand pairs with their tail: the depthwise output (and the
          * tail's, when an Add follows) gets no bytes; the last output is
@@ -974,21 +981,12 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
             if (!p->expand_rows[s] || !(kind = expand_tail_kind(g, p, s)))
                 continue;
             p->expand_tail[s] = (unsigned char)kind;
-            const nn_node *d = &g->n[g->order[s + 1]];
-            const nn_node *c = &g->n[g->order[s + 2]];
-            nn_tensor *u = &g->t[d->out[0]];
-            u->store = NN_STORE_NONE;
-            u->first = u->last = -1;
-            int last = c->out[0];
-            if (kind == 2) {
-                nn_tensor *t = &g->t[c->out[0]];
-                t->store = NN_STORE_NONE;
-                t->first = t->last = -1;
-                last = g->n[g->order[s + 3]].out[0];
-            }
-            nn_tensor *r = &g->t[root_of(g, last)];
-            if (r->store == NN_STORE_ARENA && r->first > s + 1)
-                r->first = s + 1;
+            const int tail = g->n[g->order[s + 2]].out[0];
+            no_bytes(&g->t[g->n[g->order[s + 1]].out[0]]);
+            if (kind == 2)
+                no_bytes(&g->t[tail]);
+            written_from(g, kind == 2 ? g->n[g->order[s + 3]].out[0] : tail,
+                         s + 1);
         }
         /* own stem convolution + the HardSwish that alone reads it: the
          * HardSwish output is written at step s */
@@ -1002,9 +1000,7 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
                 pinned(g, c->out[0]) || g->t[c->out[0]].store != NN_STORE_ARENA)
                 continue;
             p->stem_hs[s] = 1;
-            nn_tensor *r = &g->t[root_of(g, h->out[0])];
-            if (r->store == NN_STORE_ARENA && r->first > s)
-                r->first = s;
+            written_from(g, h->out[0], s);
         }
         p->fold = calloc((size_t)end + 1, sizeof *p->fold);
         if (!p->fold)
@@ -1023,10 +1019,7 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
                 if (!p->dwpw[w] || !co_dwpw_ok(g, p, s, w))
                     continue;
                 p->co_dwpw[s] = w + 1;
-                const nn_node *c = &g->n[g->order[w + 1]];
-                nn_tensor *r = &g->t[root_of(g, c->out[0])];
-                if (r->store == NN_STORE_ARENA && r->first > s + 1)
-                    r->first = s + 1;
+                written_from(g, g->n[g->order[w + 1]].out[0], s + 1);
                 break;
             }
         }
@@ -1038,10 +1031,7 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
         for (int s = 0; s + 2 < end; s++) {
             if (!(p->strip_sig[s] = (unsigned char)strip_sigmoid(g, p, s)))
                 continue;
-            const nn_node *h = &g->n[g->order[s + 2]];
-            nn_tensor *r = &g->t[root_of(g, h->out[0])];
-            if (r->store == NN_STORE_ARENA && r->first > s + 1)
-                r->first = s + 1;
+            written_from(g, g->n[g->order[s + 2]].out[0], s + 1);
         }
         /* own depthwise convolution + the HardSwish that alone reads it:
          * the HardSwish output is written at step s; the depthwise output
@@ -1054,13 +1044,8 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
                 p->fold[s + 1] || !dw_hs_pair(g, s))
                 continue;
             p->dw_hs[s] = 1;
-            const nn_node *d = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
-            nn_tensor *t = &g->t[d->out[0]];
-            t->store = NN_STORE_NONE;
-            t->first = t->last = -1;
-            nn_tensor *r = &g->t[root_of(g, h->out[0])];
-            if (r->store == NN_STORE_ARENA && r->first > s)
-                r->first = s;
+            no_bytes(&g->t[g->n[g->order[s]].out[0]]);
+            written_from(g, g->n[g->order[s + 1]].out[0], s);
             s++;
         }
         /* 1x1 convolution + HardSwish / residual Add in the kernel's
@@ -1080,13 +1065,8 @@ static int plan_memory(nn_graph *g, nn_plan *p, int views)
                 !(kind = pw_ep_kind(g, p, s, &res)))
                 continue;
             p->pw_ep[s] = (unsigned char)kind;
-            const nn_node *c = &g->n[g->order[s]], *h = &g->n[g->order[s + 1]];
-            nn_tensor *t = &g->t[c->out[0]];
-            t->store = NN_STORE_NONE;
-            t->first = t->last = -1;
-            nn_tensor *r = &g->t[root_of(g, h->out[0])];
-            if (r->store == NN_STORE_ARENA && r->first > s)
-                r->first = s;
+            no_bytes(&g->t[g->n[g->order[s]].out[0]]);
+            written_from(g, g->n[g->order[s + 1]].out[0], s);
             s++;
         }
     }
