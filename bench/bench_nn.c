@@ -134,12 +134,16 @@ int main(int argc, char **argv)
         }
         qsort(t, (size_t)runs, sizeof *t, cmp_d);
         double med = t[runs / 2];
+        spatia_nn_info after;
+        spatia_nn_info_get(m, &after);
         printf("%s threads=%d: median %.2f ms  min %.2f  p90 %.2f  "
                "%.1f GFLOP/s (%.2f GFLOP)  load %.0f ms  ops %d (xnn %d)  "
-               "arena %.1f MB  weights %.1f MB\n",
+               "arena %.1f MB  weights %.1f MB  halo release %d of %d runs "
+               "(%d steps)\n",
                model, info.threads, med, t[0], t[(runs * 9) / 10],
                info.flops / med / 1e6, info.flops / 1e9, load_ms, info.nodes,
-               info.xnn_ops, info.arena_bytes / 1e6, info.weight_bytes / 1e6);
+               info.xnn_ops, info.arena_bytes / 1e6, info.weight_bytes / 1e6,
+               after.far_runs, after.runs, after.halo_steps);
         if (profile)
             spatia_nn_profile_print(m, stdout);
         spatia_nn_model_destroy(m);

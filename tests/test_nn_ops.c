@@ -10,6 +10,7 @@
 
 #include "nn/dwconv.h"
 #include "nn/graph.h"
+#include "nn/plan.h"
 #include "nn/pwconv.h"
 #include "nn_testmodel.h"
 #include "spatia/error.h"
@@ -3374,6 +3375,144 @@ TEST(run_tasks_contiguous_ranges)
         ASSERT(pthread_equal(l.who[i], pthread_self()) && l.seq[i] == (int)i);
 }
 
+/* Halo rows: the rows a range reads outside its own part, for ranges at
+ * the top, in the middle and at the bottom, with and without a window
+ * reaching past the part. */
+TEST(halo_rows_outside_own_part)
+{
+    int a[2], b[2];
+    nn_halo_rows(0, 2, 16, 0, 10, a, b); /* own [0, 8) */
+    ASSERT(a[0] == b[0] && a[1] == 8 && b[1] == 10);
+    nn_halo_rows(1, 2, 16, 6, 16, a, b); /* own [8, 16) */
+    ASSERT(a[0] == 6 && b[0] == 8 && a[1] == b[1]);
+    nn_halo_rows(1, 3, 15, 3, 12, a, b); /* own [5, 10) */
+    ASSERT(a[0] == 3 && b[0] == 5 && a[1] == 10 && b[1] == 12);
+    nn_halo_rows(1, 3, 15, 5, 10, a, b); /* exactly its own rows */
+    ASSERT(a[0] == b[0] && a[1] == b[1]);
+    nn_halo_rows(0, 2, 64, 0, 33, a, b); /* stride 2 reading 1 row more */
+    ASSERT(a[0] == b[0] && a[1] == 32 && b[1] == 33);
+}
+
+/* The probe between the first two pool threads: a round trip in
+ * nanoseconds with two threads (retried: a probe gives up after about
+ * 50 us if the other thread is descheduled), -1 without a second one. */
+TEST(pool_round_trip_probe)
+{
+    ASSERT(nn_pool_round_trip_ns(NULL) < 0);
+    pthreadpool_t one = pthreadpool_create(1);
+    ASSERT(one != NULL);
+    ASSERT(nn_pool_round_trip_ns(one) < 0);
+    pthreadpool_destroy(one);
+    pthreadpool_t two = pthreadpool_create(2);
+    ASSERT(two != NULL);
+    double rt = -1;
+    for (int i = 0; i < 50 && rt <= 0; i++)
+        rt = nn_pool_round_trip_ns(two);
+    ASSERT_MSG(rt > 0 && rt < 1e6, "round trip %g ns", rt);
+    /* many probes back to back, some of them with the second thread still
+     * busy or asleep: each returns (a probe that gives up mid-way must not
+     * leave the other waiting) */
+    int ok = 0;
+    for (int i = 0; i < 3000; i++)
+        ok += nn_pool_round_trip_ns(two) > 0;
+    ASSERT(ok > 0);
+    pthreadpool_destroy(two);
+    pthreadpool_t three = pthreadpool_create(3);
+    ASSERT(three != NULL);
+    for (int i = 0; i < 200; i++)
+        (void)nn_pool_round_trip_ns(three);
+    pthreadpool_destroy(three);
+}
+
+/* Loads json with `threads` and SPATIA_NN_HALO_RELEASE = mode (NULL:
+ * unset), runs it `runs` times on x and copies output "y" (n floats). */
+static int run_halo(const char *json, int threads, const char *mode,
+                    const float *x, float *y, size_t n, int runs,
+                    spatia_nn_info *info)
+{
+    spatia_nn_model *mdl = NULL;
+    spatia_nn_opts o;
+    spatia_nn_tensor t;
+    char err[512];
+    spatia_nn_opts_default(&o);
+    o.threads = threads;
+    if (mode)
+        setenv("SPATIA_NN_HALO_RELEASE", mode, 1);
+    int rc = spatia_nn_model_load(json, &o, &mdl, err, sizeof err);
+    unsetenv("SPATIA_NN_HALO_RELEASE");
+    if (rc)
+        fprintf(stderr, "load: %s\n", err);
+    if (!rc && !(rc = spatia_nn_input(mdl, 0, &t)))
+        memcpy(t.data, x, t.size);
+    for (int r = 0; r < runs && !rc; r++)
+        rc = spatia_nn_run(mdl);
+    if (!rc)
+        rc = spatia_nn_output(mdl, spatia_nn_output_find(mdl, "y"), &t);
+    if (!rc && t.size != n * 4)
+        rc = SPATIA_RANGE;
+    if (!rc) {
+        memcpy(y, t.data, t.size);
+        spatia_nn_info_get(mdl, info);
+    }
+    spatia_nn_model_destroy(mdl);
+    return rc;
+}
+
+/* Halo release (SPATIA_NN_HALO_RELEASE=1: after every step whose ranges
+ * read rows of another thread's part, those lines are flushed) changes no
+ * value: a 5x5 depthwise, a 3x3 stride-2 one and a bilinear resize at 2
+ * threads, bit for bit against =0 and against 1 thread. With =1 every
+ * run releases and the window steps have tables (own kernels: all three;
+ * XNNPACK: the two depthwise); with =0 none; unset at 2 threads the
+ * runs probe (never more runs released than run). */
+TEST(halo_release_keeps_values)
+{
+    enum { H = 24, W = 20, C = 40 };
+    static float x[H * W * C], w1[5 * 5 * C], w2[3 * 3 * C];
+    static float y[4][(2 * (H / 2)) * (2 * (W / 2)) * C];
+    const size_t n = sizeof y[0] / sizeof y[0][0];
+    int xs[4] = {1, H, W, C}, w1s[4] = {5, 5, C, 1}, w2s[4] = {3, 3, C, 1};
+    int32_t size[2] = {2 * (H / 2), 2 * (W / 2)};
+    char a[2][1024];
+    tm_fill(x, sizeof x / 4, 900, -1, 1);
+    tm_fill(w1, sizeof w1 / 4, 901, -1, 1);
+    tm_fill(w2, sizeof w2 / 4, 902, -1, 1);
+    tmodel m;
+    tm_init(&m);
+    tm_input(&m, "x", 4, xs);
+    tm_const_f(&m, "w1", 4, w1s, w1);
+    tm_const_f(&m, "w2", 4, w2s, w2);
+    tm_vec_i(&m, "size", 2, size);
+    tm_node(
+        &m, "d1", "DepthwiseConv2dNative", "x,w1",
+        conv_attrs(a[0], sizeof a[0], 1, 1, 1, 1, "SAME", NULL, NULL, NULL));
+    tm_node(
+        &m, "d2", "DepthwiseConv2dNative", "d1,w2",
+        conv_attrs(a[1], sizeof a[1], 2, 2, 1, 1, "SAME", NULL, NULL, NULL));
+    tm_node(&m, "y", "ResizeBilinear", "d2,size",
+            "\"align_corners\":{\"b\":false},"
+            "\"half_pixel_centers\":{\"b\":false}");
+    tm_output(&m, "y");
+    const char *json = tm_write(&m);
+    ASSERT(json != NULL);
+    spatia_nn_info info[4];
+    ASSERT_OK(run_halo(json, 2, "1", x, y[0], n, 3, &info[0]));
+    ASSERT_OK(run_halo(json, 2, "0", x, y[1], n, 3, &info[1]));
+    ASSERT_OK(run_halo(json, 1, "1", x, y[2], n, 3, &info[2]));
+    ASSERT_OK(run_halo(json, 2, NULL, x, y[3], n, 3, &info[3]));
+    for (int k = 1; k < 4; k++)
+        ASSERT_MSG(!memcmp(y[0], y[k], sizeof y[0]),
+                   "release changed values (variant %d)", k);
+    ASSERT_MSG(info[0].halo_steps == (have_avx512f() ? 3 : 2), "%d halo steps",
+               info[0].halo_steps);
+    ASSERT(info[0].runs == 3 && info[0].far_runs == 3);
+    ASSERT(info[1].halo_steps == 0 && info[1].far_runs == 0);
+    ASSERT(info[2].halo_steps == 0 && info[2].far_runs == 0);
+    ASSERT(info[3].halo_steps == info[0].halo_steps);
+    ASSERT(info[3].far_runs >= 0 && info[3].far_runs <= 3);
+    tm_free(&m);
+}
+
 TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(binary_broadcasting), T(integer_floor_ops_and_compare),
           T(unary_activations), T(hardswish_fusion),
@@ -3383,9 +3522,11 @@ TEST_MAIN(T(conv2d_padding_strides_dilations), T(depthwise_multipliers),
           T(concat_views_with_activation), T(depthwise_pointwise_strips),
           T(depthwise_small_pointwise_fused), T(strip_sigmoid_fused),
           T(se_gate_folded_into_depthwise), T(se_gate_folded_into_pointwise),
-          T(depthwise_own_kernel), T(depthwise_own_kernel_direct),
-          T(depthwise_into_concat_view), T(pointwise_depthwise_strips),
-          T(topk_long_row), T(topk_long_row_chunks), T(peak_topk_smooth_field),
+          T(halo_rows_outside_own_part), T(pool_round_trip_probe),
+          T(halo_release_keeps_values), T(depthwise_own_kernel),
+          T(depthwise_own_kernel_direct), T(depthwise_into_concat_view),
+          T(pointwise_depthwise_strips), T(topk_long_row),
+          T(topk_long_row_chunks), T(peak_topk_smooth_field),
           T(strip_peak_topk), T(dwpw_inside_strips),
           T(strips_with_residual_add), T(expand_strips_with_tail),
           T(stem_conv_hardswish), T(resize_relu_fused),

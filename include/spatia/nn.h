@@ -77,6 +77,12 @@ typedef struct spatia_nn_info {
                             as they store (the mean does not read its input) */
     int strip_topks;     /* PeakTopKs scanned inside the strips that write
                             their input (row by row, while cached) */
+    int halo_steps;      /* steps that release the input rows they read from
+                            another thread's part when the threads sit on
+                            different L3s (docs/nn.md, halo release) */
+    int runs, far_runs;  /* runs so far, and those that released */
+    double round_trip_ns; /* the last run's probe between the first two
+                             threads, ns (-1: none) */
 } spatia_nn_info;
 
 /* Fills `opts` with the defaults (all zero: automatic threads, XNNPACK). */

@@ -7,9 +7,17 @@
 
 #include <pthreadpool.h>
 
+#include <stdalign.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define NN_FLUSH_X86 1
+#endif
 
 #include "spatia/error.h"
 
@@ -267,4 +275,152 @@ void nn_run_tasks(struct pthreadpool *pool, void (*task)(void *, size_t),
         run_ranges r = {task, ctx, n, T};
         pthreadpool_parallelize_1d(pool, run_range, &r, T, 0);
     }
+}
+
+/* ---- placement probe and line release ---- */
+
+enum { PP_TRIPS = 8, PP_TIMEOUT_NS = 50000 };
+
+typedef struct pp_ctx {
+    alignas(64) atomic_int ball; /* 2i + 1: thread 0 served; 2i + 2: back */
+    alignas(64) atomic_int join; /* 0, then 1 (joined) or -1 (given up) */
+    double ns;                   /* round trip, or -1 */
+} pp_ctx;
+
+static double pp_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return 1e9 * (double)ts.tv_sec + (double)ts.tv_nsec;
+}
+
+static inline void pp_relax(void)
+{
+#ifdef NN_FLUSH_X86
+    _mm_pause();
+#endif
+}
+
+/* Waits until *a == v; 0, or -1 after PP_TIMEOUT_NS from t0. */
+static int pp_wait(atomic_int *a, int v, double t0)
+{
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(a, memory_order_acquire) == v)
+            return 0;
+        if (!(i & 63) && pp_now_ns() - t0 > PP_TIMEOUT_NS)
+            return -1;
+        pp_relax();
+    }
+}
+
+/* pthreadpool task: item 0 serves, item 1 returns the ball. Both give up
+ * (ball or join -1) rather than wait for a thread that is not running. */
+static void pp_task(void *arg, size_t k)
+{
+    pp_ctx *c = arg;
+    if (k == 1) {
+        int z = 0;
+        if (!atomic_compare_exchange_strong(&c->join, &z, 1))
+            return; /* item 0 gave up (or ran us itself) */
+        for (int i = 0; i < PP_TRIPS; i++) {
+            int v;
+            while ((v = atomic_load_explicit(&c->ball, memory_order_acquire)) !=
+                   2 * i + 1) {
+                if (v < 0)
+                    return;
+                pp_relax();
+            }
+            /* item 0 may give up at this very moment: one CAS wins */
+            if (!atomic_compare_exchange_strong(&c->ball, &v, 2 * i + 2))
+                return;
+        }
+        return;
+    }
+    if (k != 0)
+        return;
+    double t0 = pp_now_ns();
+    if (pp_wait(&c->join, 1, t0)) {
+        int z = 0;
+        if (atomic_compare_exchange_strong(&c->join, &z, -1))
+            return; /* item 1 never came (else it joined just now) */
+    }
+    t0 = pp_now_ns();
+    for (int i = 0; i < PP_TRIPS; i++) {
+        atomic_store_explicit(&c->ball, 2 * i + 1, memory_order_release);
+        if (pp_wait(&c->ball, 2 * i + 2, t0)) {
+            int v = 2 * i + 1; /* give up, unless item 1 just answered */
+            if (atomic_compare_exchange_strong(&c->ball, &v, -1))
+                return;
+        }
+    }
+    c->ns = (pp_now_ns() - t0) / PP_TRIPS;
+}
+
+double nn_pool_round_trip_ns(struct pthreadpool *pool)
+{
+    if (!pool || pthreadpool_get_threads_count(pool) < 2)
+        return -1;
+    pp_ctx c;
+    atomic_init(&c.ball, 0);
+    atomic_init(&c.join, 0);
+    c.ns = -1;
+    pthreadpool_parallelize_1d(pool, pp_task, &c, 2, 0);
+    return c.ns;
+}
+
+typedef struct rel_ctx {
+    const nn_span *spans;
+    size_t per;
+} rel_ctx;
+
+#ifdef NN_FLUSH_X86
+__attribute__((target("clflushopt"))) static void flush_opt(const char *a,
+                                                            const char *b)
+{
+    for (; a < b; a += 64)
+        _mm_clflushopt((void *)a);
+}
+
+static void flush_plain(const char *a, const char *b)
+{
+    for (; a < b; a += 64)
+        _mm_clflush(a);
+}
+
+static void rel_task(void *arg, size_t k)
+{
+    static int opt = -1; /* idempotent: a race writes the same value */
+    if (opt < 0) {
+        __builtin_cpu_init();
+        opt = __builtin_cpu_supports("clflushopt") != 0;
+    }
+    const rel_ctx *c = arg;
+    for (size_t j = 0; j < c->per; j++) {
+        const nn_span *s = &c->spans[k * c->per + j];
+        if (!s->n)
+            continue;
+        const char *a = (const char *)((uintptr_t)s->p & ~(uintptr_t)63);
+        (opt ? flush_opt : flush_plain)(a, s->p + s->n);
+    }
+}
+#endif
+
+void nn_release_spans(struct pthreadpool *pool, const nn_span *spans, size_t T,
+                      size_t per)
+{
+#ifdef NN_FLUSH_X86
+    rel_ctx c = {spans, per};
+    if (!spans || !T || !per)
+        return;
+    if (pool && T > 1)
+        pthreadpool_parallelize_1d(pool, rel_task, &c, T, 0);
+    else
+        for (size_t k = 0; k < T; k++)
+            rel_task(&c, k);
+#else
+    (void)pool;
+    (void)spans;
+    (void)T;
+    (void)per;
+#endif
 }

@@ -209,6 +209,35 @@ size_t nn_range_count(struct pthreadpool *pool, size_t n);
 void nn_run_tasks(struct pthreadpool *pool, void (*task)(void *, size_t),
                   void *ctx, size_t n);
 
+/* A byte range of a tensor: `n` bytes from `p` (not owned). */
+typedef struct nn_span {
+    const char *p;
+    size_t n;
+} nn_span;
+
+/*
+ * Round trip between the first two threads of `pool` in nanoseconds: the
+ * two pool threads pass a cache line back and forth 8 times (a pool task
+ * each). Returns -1 when there is no second thread, or when it did not
+ * join within about 50 us (a preempted vCPU); never blocks longer. Never
+ * allocates. About 60 ns when the two cores share an L3, 350 ns when a
+ * VM's two vCPUs sit on different AMD CCDs (see docs/nn.md).
+ */
+double nn_pool_round_trip_ns(struct pthreadpool *pool);
+
+/*
+ * Drops the lines of spans[k * per + j], j < per, from every cache (the
+ * caller's and the other cores'): pool task k does range k's spans, so a
+ * thread releases what it read itself. Nothing when n == 0 or the CPU
+ * lacks CLFLUSH (non-x86). The bytes stay the same; the next access
+ * misses to memory. Used after a step whose ranges read rows of another
+ * thread's part (nn_plan_run): a core about to write a line another core
+ * keeps a copy of waits for that copy's invalidation, 20 times longer
+ * across L3s than a line nobody else holds. Never allocates.
+ */
+void nn_release_spans(struct pthreadpool *pool, const nn_span *spans, size_t T,
+                      size_t per);
+
 const char *nn_dtype_name(nn_dtype dt);
 const char *nn_op_name(nn_op op);
 

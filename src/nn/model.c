@@ -175,7 +175,11 @@ void spatia_nn_info_get(const spatia_nn_model *m, spatia_nn_info *info)
         info->steps += !m->p.steps[s].skip;
         info->mean_sums += m->p.steps[s].msum != NULL;
         info->strip_topks += m->p.steps[s].ptk > 0;
+        info->halo_steps += m->p.steps[s].halo != NULL;
     }
+    info->runs = m->p.runs;
+    info->far_runs = m->p.far_runs;
+    info->round_trip_ns = m->p.round_trip_ns;
     info->xnn_ops = m->p.xnn_ops;
     info->threads = m->p.threads;
     info->flops = m->flops;

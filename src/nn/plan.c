@@ -2360,6 +2360,175 @@ static int plan_mean_sums(nn_graph *g, nn_plan *p)
     return SPATIA_OK;
 }
 
+/* Input rows [*lo, *hi) that a window op n (filter height kh) reads for
+ * its output rows [o0, o1), within [0, H). */
+static void window_rows(const nn_node *n, int kh, int H, int o0, int o1,
+                        int *lo, int *hi)
+{
+    const int dh = n->a.dilation[0] > 0 ? n->a.dilation[0] : 1;
+    const int sh = n->a.stride[0] > 0 ? n->a.stride[0] : 1;
+    *lo = o0 * sh - n->a.pad[0];
+    *hi = (o1 - 1) * sh - n->a.pad[0] + (kh - 1) * dh + 1;
+    *lo = *lo < 0 ? 0 : (*lo > H ? H : *lo);
+    *hi = *hi < *lo ? *lo : (*hi > H ? H : *hi);
+}
+
+void nn_halo_rows(int k, int T, int H, int lo, int hi, int a[2], int b[2])
+{
+    const int own0 = (int)((long)k * H / T);
+    const int own1 = (int)((long)(k + 1) * H / T);
+    a[0] = lo;
+    b[0] = hi < own0 ? hi : own0;
+    a[1] = own1 > lo ? own1 : lo;
+    b[1] = hi;
+    for (int j = 0; j < 2; j++)
+        if (b[j] < a[j])
+            b[j] = a[j];
+}
+
+/* The spans of tensor t (data at x) for range k of T that reads its rows
+ * [lo, hi): the rows outside its own part (nn_halo_rows), into sp[0..1]. */
+static void halo_spans(const nn_tensor *t, const void *x, int k, int T, int lo,
+                       int hi, nn_span *sp)
+{
+    const int H = t->shape.d[1], W = t->shape.d[2], C = t->shape.d[3];
+    const size_t ps =
+        t->store == NN_STORE_VIEW ? (size_t)t->row_stride : (size_t)C;
+    int a[2], b[2];
+    nn_halo_rows(k, T, H, lo, hi, a, b);
+    for (int j = 0; j < 2; j++) {
+        if (b[j] <= a[j] || !x)
+            continue;
+        const size_t px = (size_t)(b[j] - a[j]) * (size_t)W;
+        sp[j].p = (const char *)x + (size_t)a[j] * W * ps * sizeof(float);
+        sp[j].n = ((px - 1) * ps + (size_t)C) * sizeof(float);
+    }
+}
+
+/* Filter height of window node n (depthwise or convolution filter,
+ * pooling window), or 0 when n reads no neighbouring rows. */
+static int window_kh(const nn_graph *g, const nn_node *n)
+{
+    switch (n->op) {
+    case NN_OP_DWCONV2D:
+    case NN_OP_CONV2D:
+        return g->t[n->in[1]].shape.d[0] > 1 || n->a.stride[0] > 1
+                   ? g->t[n->in[1]].shape.d[0]
+                   : 0;
+    case NN_OP_MAXPOOL:
+    case NN_OP_AVGPOOL:
+        return n->a.ksize[0];
+    default:
+        return 0;
+    }
+}
+
+/*
+ * Halo release tables (nn_step.halo). With T threads every step writes
+ * the k-th T-th of its output rows on thread k (see place_owned), so a
+ * step whose range k reads input rows next to its own (a window op's
+ * halo) reads lines the other core wrote. Those copies stay in the
+ * reader's caches; when the owner writes the lines again (the next run,
+ * or another tensor on the same arena pages) each store waits for the
+ * copy's invalidation, 2.3 GB/s across L3s here against 29 GB/s for a
+ * line nobody else holds (docs/nn.md). Flushing the halo lines right
+ * after the step costs about 2 ns a line and makes those stores misses
+ * to memory. Recorded here for the row-split steps: the own depthwise,
+ * fused depthwise + 1x1, stem and resize kernels, XNNPACK window ops,
+ * and strip groups (their depthwise input or the expand input, and a
+ * co-run dwpw pair's input). Returns SPATIA_OK or SPATIA_NOMEM.
+ */
+static int plan_halos(nn_graph *g, nn_plan *p)
+{
+    const int T = p->threads;
+    for (int s = 0; s < p->nsteps; s++) {
+        nn_step *st = &p->steps[s];
+        const nn_node *rd[2] = {NULL, NULL}; /* window node per input */
+        const nn_tensor *ti[2] = {NULL, NULL};
+        const void *xi[2] = {NULL, NULL};
+        int ranges = T, OH = 0, rows = 0, groups = 0;
+        if (st->skip)
+            continue;
+        if (st->nstrips) {
+            const nn_step *sd = &p->steps[s - 1];
+            if (st->strip_groups < 2)
+                continue; /* each strip split over the pool: no part */
+            ranges = groups = st->strip_groups;
+            rows = st->strip_rows;
+            rd[0] = st->expand ? &g->n[st->node] : &g->n[sd->node];
+            ti[0] = &g->t[g->n[sd->node].in[0]];
+            xi[0] = sd->in[0];
+            if (st->co) {
+                const nn_step *cs = &p->steps[st->co];
+                if (cs->in[0] != sd->in[0]) { /* else the same rows */
+                    rd[1] = &g->n[p->steps[st->co - 1].node];
+                    ti[1] = &g->t[rd[1]->in[0]];
+                    xi[1] = cs->in[0];
+                }
+            }
+            OH = g->t[rd[0]->out[0]].shape.d[1];
+        } else if (st->dwpw) {
+            rd[0] = &g->n[p->steps[s - 1].node];
+        } else if (st->dw || st->stem || st->rs ||
+                   (st->op && window_kh(g, &g->n[st->node]))) {
+            rd[0] = &g->n[st->node];
+        } else {
+            continue;
+        }
+        if (!st->nstrips) {
+            ti[0] = &g->t[rd[0]->in[0]];
+            xi[0] = st->in[0];
+            OH = g->t[g->n[st->node].out[0]].shape.d[1];
+        }
+        if (ti[0]->shape.rank != 4 || OH < ranges)
+            continue;
+        nn_span *h = calloc((size_t)ranges * NN_HALO_PER, sizeof *h);
+        if (!h)
+            return SPATIA_NOMEM;
+        int any = 0;
+        for (int k = 0; k < ranges; k++) {
+            int o0, o1;
+            if (groups) {
+                const int n = st->nstrips;
+                o0 = group_first(k, n, groups) * rows;
+                o1 = group_first(k + 1, n, groups) * rows;
+                o1 = o1 < OH ? o1 : OH;
+            } else {
+                o0 = (int)((long)k * OH / ranges);
+                o1 = (int)((long)(k + 1) * OH / ranges);
+            }
+            if (o1 <= o0)
+                continue;
+            for (int i = 0; i < 2; i++) {
+                if (!rd[i] || ti[i]->shape.rank != 4)
+                    continue;
+                const int H = ti[i]->shape.d[1];
+                int lo, hi;
+                if (st->rs && i == 0) {
+                    lo = st->rs->y0[o0];
+                    hi = st->rs->y1[o1 - 1] + 1;
+                } else {
+                    const int kh = window_kh(g, rd[i]);
+                    if (!kh)
+                        continue;
+                    window_rows(rd[i], kh, H, o0, o1, &lo, &hi);
+                }
+                halo_spans(ti[i], xi[i], k, ranges, lo, hi,
+                           &h[k * NN_HALO_PER + 2 * i]);
+            }
+            for (int j = 0; j < NN_HALO_PER; j++)
+                any |= h[k * NN_HALO_PER + j].n > 0;
+        }
+        if (!any) {
+            free(h);
+            continue;
+        }
+        st->halo = h;
+        st->halo_ranges = ranges;
+    }
+    return SPATIA_OK;
+}
+
 int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                   int strip_kb, char *errbuf, int errlen)
 {
@@ -2553,7 +2722,16 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             p->steps[w1].skip = 1;
         }
     }
-    return portable ? SPATIA_OK : plan_mean_sums(g, p);
+    if (portable)
+        return SPATIA_OK;
+    if ((rc = plan_mean_sums(g, p)))
+        return rc;
+    const char *hr = getenv("SPATIA_NN_HALO_RELEASE");
+    p->halo_mode = p->threads < 2 ? 0
+                   : hr           ? (*hr == '1' ? 1 : 0)
+                                  : (p->threads == 2 ? -1 : 0);
+    p->round_trip_ns = -1;
+    return p->threads >= 2 && p->halo_mode ? plan_halos(g, p) : SPATIA_OK;
 }
 
 static double now_s(void)
@@ -2679,6 +2857,16 @@ static void fold_refill(const nn_fold *f)
 
 int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
 {
+    if (p->halo_mode < 0) {
+        /* a VM's vCPUs move between L3s every few seconds to minutes */
+        const double rt = nn_pool_round_trip_ns(p->pool);
+        p->round_trip_ns = rt;
+        if (rt >= 0)
+            p->far = rt > NN_FAR_NS;
+    } else {
+        p->far = p->halo_mode > 0;
+    }
+    p->far_runs += p->far;
     for (int s = 0; s < p->nsteps; s++) {
         nn_step *st = &p->steps[s];
         const nn_node *n = &g->n[st->node];
@@ -2735,6 +2923,9 @@ int nn_plan_run(const nn_graph *g, nn_plan *p, int profile)
             if (rc)
                 return rc;
         }
+        if (st->halo && p->far)
+            nn_release_spans(p->pool, st->halo, (size_t)st->halo_ranges,
+                             NN_HALO_PER);
         if (profile)
             st->seconds += now_s() - t0;
     }
@@ -2776,6 +2967,7 @@ void nn_plan_free(nn_plan *p)
         nn_free_aligned(p->steps[s].msum);
         nn_free_aligned(p->steps[s].tk);
         free(p->steps[s].scratch);
+        free(p->steps[s].halo);
     }
     free(p->steps);
     free(p->strip_rows);

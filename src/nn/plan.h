@@ -121,7 +121,16 @@ typedef struct nn_step {
      * owned; the step only adds the rows (plan.c, plan_mean_sums) */
     float *msum;
     size_t msum_stride;
+    /* halo[k * NN_HALO_PER + j]: the input rows pool range k of this step
+     * reads outside its own part (rows [k H / T, (k + 1) H / T) of the
+     * tensor, which thread k wrote), released after the step when the
+     * threads sit on different L3s (plan.c, plan_halos; nn_plan_run);
+     * halo_ranges ranges, owned; NULL: none */
+    nn_span *halo;
+    int halo_ranges;
 } nn_step;
+
+#define NN_HALO_PER 4 /* spans per range: 2 input tensors x above, below */
 
 typedef struct nn_plan {
     nn_step *steps;
@@ -181,7 +190,26 @@ typedef struct nn_plan {
      * 0: none; sized nsteps */
     int *co_dwpw;
     size_t strip_bytes; /* budget of one strip of the intermediate */
+    /* Halo release (nn_plan_run): mode -1 = when the first two pool
+     * threads' round trip (nn_pool_round_trip_ns, probed at the start of
+     * every run) exceeds NN_FAR_NS, 0 = never, 1 = always; set by
+     * nn_plan_build from SPATIA_NN_HALO_RELEASE (unset: -1 with exactly 2
+     * threads, else 0). far: the last run released; far_runs: runs that
+     * did; round_trip_ns: the last probe (-1: none) */
+    int halo_mode;
+    int far;
+    int far_runs;
+    double round_trip_ns;
 } nn_plan;
+
+/* Rows of a tensor of H rows that pool range k of T reads outside its own
+ * part [k H / T, (k + 1) H / T) when it reads rows [lo, hi): [a[0], b[0])
+ * above and [a[1], b[1]) below (empty: a == b). */
+void nn_halo_rows(int k, int T, int H, int lo, int hi, int a[2], int b[2]);
+
+/* Round trip (ns) above which two threads count as on different L3s:
+ * about 60 ns within one here, 330-370 ns across (docs/nn.md). */
+#define NN_FAR_NS 150.0
 
 /*
  * Plans `g` (prepared by nn_graph_prepare). `portable` forces the portable
