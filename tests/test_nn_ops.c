@@ -3202,11 +3202,12 @@ TEST(pointwise_residual_epilogue)
     }
 }
 
-/* Loads json with `threads` threads and the producer-side mean sums on or
- * off (SPATIA_NN_NO_MEAN_SUM), runs three times (the sums must restart
- * every run) and copies output "y" (n floats) and the info. */
-static int run_msum(const char *json, int threads, const float *x, float *y,
-                    size_t n, spatia_nn_info *info, int off)
+/* Loads json with `threads` threads and the environment variable `var`
+ * set to `val` while it loads (NULL: unset), runs it `runs` times on x
+ * and copies output "y" (n floats) and the info. */
+static int run_env(const char *json, int threads, const char *var,
+                   const char *val, const float *x, float *y, size_t n,
+                   int runs, spatia_nn_info *info)
 {
     spatia_nn_model *mdl = NULL;
     spatia_nn_opts o;
@@ -3214,17 +3215,15 @@ static int run_msum(const char *json, int threads, const float *x, float *y,
     char err[512];
     spatia_nn_opts_default(&o);
     o.threads = threads;
-    if (off)
-        setenv("SPATIA_NN_NO_MEAN_SUM", "1", 1);
+    if (val)
+        setenv(var, val, 1);
     int rc = spatia_nn_model_load(json, &o, &mdl, err, sizeof err);
-    unsetenv("SPATIA_NN_NO_MEAN_SUM");
+    unsetenv(var);
     if (rc)
         fprintf(stderr, "load: %s\n", err);
-    if (!rc)
-        rc = spatia_nn_input(mdl, 0, &t);
-    if (!rc)
+    if (!rc && !(rc = spatia_nn_input(mdl, 0, &t)))
         memcpy(t.data, x, t.size);
-    for (int r = 0; r < 3 && !rc; r++)
+    for (int r = 0; r < runs && !rc; r++)
         rc = spatia_nn_run(mdl);
     if (!rc)
         rc = spatia_nn_output(mdl, spatia_nn_output_find(mdl, "y"), &t);
@@ -3236,6 +3235,15 @@ static int run_msum(const char *json, int threads, const float *x, float *y,
     }
     spatia_nn_model_destroy(mdl);
     return rc;
+}
+
+/* run_env with the producer-side mean sums on or off
+ * (SPATIA_NN_NO_MEAN_SUM), three runs (the sums must restart every run). */
+static int run_msum(const char *json, int threads, const float *x, float *y,
+                    size_t n, spatia_nn_info *info, int off)
+{
+    return run_env(json, threads, "SPATIA_NN_NO_MEAN_SUM", off ? "1" : NULL, x,
+                   y, n, 3, info);
 }
 
 /* Mean over H and W of Relu(concat(1x1 conv(x), resize(conv_s2(x))))
@@ -3424,38 +3432,13 @@ TEST(pool_round_trip_probe)
     pthreadpool_destroy(three);
 }
 
-/* Loads json with `threads` and SPATIA_NN_HALO_RELEASE = mode (NULL:
- * unset), runs it `runs` times on x and copies output "y" (n floats). */
+/* run_env with SPATIA_NN_HALO_RELEASE = mode (NULL: unset). */
 static int run_halo(const char *json, int threads, const char *mode,
                     const float *x, float *y, size_t n, int runs,
                     spatia_nn_info *info)
 {
-    spatia_nn_model *mdl = NULL;
-    spatia_nn_opts o;
-    spatia_nn_tensor t;
-    char err[512];
-    spatia_nn_opts_default(&o);
-    o.threads = threads;
-    if (mode)
-        setenv("SPATIA_NN_HALO_RELEASE", mode, 1);
-    int rc = spatia_nn_model_load(json, &o, &mdl, err, sizeof err);
-    unsetenv("SPATIA_NN_HALO_RELEASE");
-    if (rc)
-        fprintf(stderr, "load: %s\n", err);
-    if (!rc && !(rc = spatia_nn_input(mdl, 0, &t)))
-        memcpy(t.data, x, t.size);
-    for (int r = 0; r < runs && !rc; r++)
-        rc = spatia_nn_run(mdl);
-    if (!rc)
-        rc = spatia_nn_output(mdl, spatia_nn_output_find(mdl, "y"), &t);
-    if (!rc && t.size != n * 4)
-        rc = SPATIA_RANGE;
-    if (!rc) {
-        memcpy(y, t.data, t.size);
-        spatia_nn_info_get(mdl, info);
-    }
-    spatia_nn_model_destroy(mdl);
-    return rc;
+    return run_env(json, threads, "SPATIA_NN_HALO_RELEASE", mode, x, y, n, runs,
+                   info);
 }
 
 /* Halo release (SPATIA_NN_HALO_RELEASE=1: after every step whose ranges

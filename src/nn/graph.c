@@ -336,8 +336,6 @@ static void pp_task(void *arg, size_t k)
         }
         return;
     }
-    if (k != 0)
-        return;
     double t0 = pp_now_ns();
     if (pp_wait(&c->join, 1, t0)) {
         int z = 0;

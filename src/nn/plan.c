@@ -129,6 +129,14 @@ static size_t arena_unit(const nn_plan *p)
     return NN_ALIGN;
 }
 
+/* Floats between the pixels of t: its concat's row stride for a view,
+ * else its channels. */
+static size_t pixel_stride(const nn_tensor *t)
+{
+    return t->store == NN_STORE_VIEW ? (size_t)t->row_stride
+                                     : (size_t)t->shape.d[3];
+}
+
 /* Ops whose XNNPACK operator can write rows with a stride (and, for the
  * unary ones, read them): their output can be a channel slice of a concat. */
 static int strided_out_op(const nn_node *n)
@@ -1361,7 +1369,7 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
         return SPATIA_OK;
     case NN_OP_MAXPOOL: {
         size_t c = (size_t)x->shape.d[3];
-        size_t ostride = y->store == NN_STORE_VIEW ? (size_t)y->row_stride : c;
+        size_t ostride = pixel_stride(y);
         if (n->a.ksize[0] * n->a.ksize[1] < 2)
             return SPATIA_OK;
         s = xnn_create_max_pooling2d_nhwc_f32(
@@ -1377,7 +1385,7 @@ static int make_xnn(nn_graph *g, nn_plan *p, nn_step *st)
     }
     case NN_OP_RESIZE_BILINEAR: {
         size_t c = (size_t)x->shape.d[3];
-        size_t ostride = y->store == NN_STORE_VIEW ? (size_t)y->row_stride : c;
+        size_t ostride = pixel_stride(y);
         uint32_t flags = n->a.align_corners ? XNN_FLAG_ALIGN_CORNERS
                          : n->a.half_pixel  ? 0
                                             : XNN_FLAG_TENSORFLOW_LEGACY_MODE;
@@ -1553,9 +1561,7 @@ static int make_own_resize(nn_graph *g, nn_plan *p, int s)
     nn_rs *r = calloc(1, sizeof *r);
     if (!r || nn_rs_init(r, x->shape.d[1], x->shape.d[2], x->shape.d[3],
                          y->shape.d[1], y->shape.d[2], n->a.align_corners,
-                         n->a.half_pixel,
-                         y->store == NN_STORE_VIEW ? (size_t)y->row_stride
-                                                   : (size_t)y->shape.d[3])) {
+                         n->a.half_pixel, pixel_stride(y))) {
         nn_rs_free(r);
         free(r);
         return SPATIA_NOMEM;
@@ -1713,8 +1719,7 @@ static int make_strips(nn_graph *g, nn_plan *p, int s)
     const int CO = y->shape.d[3], rows = p->strip_rows[s];
     const int kh = dws->d[0], kw = dws->d[1], sh = d->a.stride[0];
     const int eff = (kh - 1) * d->a.dilation[0] + 1;
-    const size_t ystride =
-        y->store == NN_STORE_VIEW ? (size_t)y->row_stride : (size_t)CO;
+    const size_t ystride = pixel_stride(y);
     const float dlo = d->a.has_act ? d->a.act_min : -INFINITY;
     const float dhi = d->a.has_act ? d->a.act_max : INFINITY;
     const float clo = c->a.has_act ? c->a.act_min : -INFINITY;
@@ -2055,8 +2060,7 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     const int ci = cws->d[2], rows = p->expand_rows[s];
     const int kh = dws->d[0], kw = dws->d[1], sh = d->a.stride[0];
     const int eff = (kh - 1) * d->a.dilation[0] + 1;
-    const size_t ystride = y->store == NN_STORE_VIEW ? (size_t)y->row_stride
-                                                     : (size_t)y->shape.d[3];
+    const size_t ystride = pixel_stride(y);
     const float clo = c->a.has_act ? c->a.act_min : -INFINITY;
     const float chi = c->a.has_act ? c->a.act_max : INFINITY;
     const float dlo = d->a.has_act ? d->a.act_min : -INFINITY;
@@ -2083,10 +2087,7 @@ static int make_expand(nn_graph *g, nn_plan *p, int s)
     if (!(sp.ops = calloc((size_t)sp.nops, sizeof *sp.ops)))
         goto fail;
     if (tk) {
-        tail = own_pw(g, tc,
-                      ty->store == NN_STORE_VIEW ? (size_t)ty->row_stride
-                                                 : (size_t)ty->shape.d[3],
-                      1, &nomem);
+        tail = own_pw(g, tc, pixel_stride(ty), 1, &nomem);
         if (!tail) { /* expand_tail_kind checked that the kernel takes it */
             rc = nomem ? SPATIA_NOMEM : SPATIA_INTERNAL;
             goto fail;
@@ -2235,8 +2236,7 @@ static int make_dwpw(nn_graph *g, nn_plan *p, int s)
     k->CO = y->shape.d[3];
     k->plo = c->a.has_act ? c->a.act_min : -INFINITY;
     k->phi = c->a.has_act ? c->a.act_max : INFINITY;
-    k->out_stride = y->store == NN_STORE_VIEW ? (size_t)y->row_stride
-                                              : (size_t)y->shape.d[3];
+    k->out_stride = pixel_stride(y);
     if (nn_dwpw_init(
             k, g->t[d->in[1]].data, d->nin > 2 ? g->t[d->in[2]].data : NULL,
             g->t[c->in[1]].data, c->nin > 2 ? g->t[c->in[2]].data : NULL)) {
@@ -2365,8 +2365,7 @@ static int plan_mean_sums(nn_graph *g, nn_plan *p)
 static void window_rows(const nn_node *n, int kh, int H, int o0, int o1,
                         int *lo, int *hi)
 {
-    const int dh = n->a.dilation[0] > 0 ? n->a.dilation[0] : 1;
-    const int sh = n->a.stride[0] > 0 ? n->a.stride[0] : 1;
+    const int sh = n->a.stride[0], dh = n->a.dilation[0]; /* >= 1 */
     *lo = o0 * sh - n->a.pad[0];
     *hi = (o1 - 1) * sh - n->a.pad[0] + (kh - 1) * dh + 1;
     *lo = *lo < 0 ? 0 : (*lo > H ? H : *lo);
@@ -2392,8 +2391,7 @@ static void halo_spans(const nn_tensor *t, const void *x, int k, int T, int lo,
                        int hi, nn_span *sp)
 {
     const int H = t->shape.d[1], W = t->shape.d[2], C = t->shape.d[3];
-    const size_t ps =
-        t->store == NN_STORE_VIEW ? (size_t)t->row_stride : (size_t)C;
+    const size_t ps = pixel_stride(t);
     int a[2], b[2];
     nn_halo_rows(k, T, H, lo, hi, a, b);
     for (int j = 0; j < 2; j++) {
@@ -2613,10 +2611,7 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             const nn_node *h = &g->n[p->steps[s + 1].node];
             const nn_tensor *y = &g->t[h->out[0]];
             int nomem = 0;
-            st->pw = own_pw(g, n,
-                            y->store == NN_STORE_VIEW ? (size_t)y->row_stride
-                                                      : (size_t)y->shape.d[3],
-                            1, &nomem);
+            st->pw = own_pw(g, n, pixel_stride(y), 1, &nomem);
             if (!st->pw) /* pw_ep_kind checked that the kernel takes it */
                 return SPATIA_NOMEM;
             if (pw_fold && (rc = make_pw_fold(g, p, s)))
@@ -2634,10 +2629,7 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             int fuse = p->stem_hs && p->stem_hs[s];
             const nn_tensor *y =
                 &g->t[fuse ? g->n[p->steps[s + 1].node].out[0] : n->out[0]];
-            st->stem =
-                own_stem(g, n,
-                         y->store == NN_STORE_VIEW ? (size_t)y->row_stride
-                                                   : (size_t)y->shape.d[3]);
+            st->stem = own_stem(g, n, pixel_stride(y));
             if (!st->stem)
                 return SPATIA_NOMEM;
             if (fuse) {
@@ -2663,10 +2655,7 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
             const nn_node *h = hs ? &g->n[p->steps[s + 1].node] : NULL;
             const nn_tensor *y = &g->t[hs ? h->out[0] : n->out[0]];
             int nomem = 0;
-            st->dw = own_dw(g, n,
-                            y->store == NN_STORE_VIEW ? (size_t)y->row_stride
-                                                      : (size_t)y->shape.d[3],
-                            0, &nomem);
+            st->dw = own_dw(g, n, pixel_stride(y), 0, &nomem);
             if (nomem || (hs && !st->dw)) /* dw_hs_pair checked own_dw's rule */
                 return SPATIA_NOMEM;
             if (hs) {
@@ -2682,10 +2671,7 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
         if (!portable && n->op == NN_OP_CONV2D) {
             const nn_tensor *y = &g->t[n->out[0]];
             int nomem = 0;
-            st->pw = own_pw(g, n,
-                            y->store == NN_STORE_VIEW ? (size_t)y->row_stride
-                                                      : (size_t)y->shape.d[3],
-                            pw_fold, &nomem);
+            st->pw = own_pw(g, n, pixel_stride(y), pw_fold, &nomem);
             if (nomem)
                 return SPATIA_NOMEM;
             if (pw_fold && (rc = make_pw_fold(g, p, s)))
@@ -2731,7 +2717,7 @@ int nn_plan_build(nn_graph *g, nn_plan *p, int threads, int portable,
                    : hr           ? (*hr == '1' ? 1 : 0)
                                   : (p->threads == 2 ? -1 : 0);
     p->round_trip_ns = -1;
-    return p->threads >= 2 && p->halo_mode ? plan_halos(g, p) : SPATIA_OK;
+    return p->halo_mode ? plan_halos(g, p) : SPATIA_OK; /* threads >= 2 */
 }
 
 static double now_s(void)
